@@ -1,0 +1,35 @@
+// Reference for assembly/indexing.ts.
+import type { JsViews } from './views.js';
+
+export function indexingKernels(v: JsViews) {
+  const s = v.shift;
+  return {
+    gatherRows(x: number, idx: number, out: number, count: number, cols: number): void {
+      const f = v.f;
+      for (let r = 0; r < count; r++) {
+        const src = (x >> s) + v.i32[(idx >> 2) + r] * cols;
+        f.copyWithin((out >> s) + r * cols, src, src + cols);
+      }
+    },
+    scatterAddRows(g: number, idx: number, dx: number, count: number, cols: number): void {
+      const f = v.f;
+      for (let r = 0; r < count; r++) {
+        const dst = (dx >> s) + v.i32[(idx >> 2) + r] * cols;
+        for (let c = 0; c < cols; c++) f[dst + c] += f[(g >> s) + r * cols + c];
+      }
+    },
+    pick(x: number, labels: number, out: number, rows: number, cols: number): void {
+      const f = v.f;
+      for (let r = 0; r < rows; r++) f[(out >> s) + r] = f[(x >> s) + r * cols + v.i32[(labels >> 2) + r]];
+    },
+    pickBackward(g: number, labels: number, dx: number, rows: number, cols: number): void {
+      const f = v.f;
+      for (let r = 0; r < rows; r++) f[(dx >> s) + r * cols + v.i32[(labels >> 2) + r]] += f[(g >> s) + r];
+    },
+    oneHot(labels: number, out: number, rows: number, classes: number): void {
+      const f = v.f;
+      f.fill(0, out >> s, (out >> s) + rows * classes);
+      for (let r = 0; r < rows; r++) f[(out >> s) + r * classes + v.i32[(labels >> 2) + r]] = 1;
+    },
+  };
+}

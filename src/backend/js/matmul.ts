@@ -1,0 +1,33 @@
+// Reference for assembly/matmul.ts: C = op(A)·op(B) (+ C), row-major.
+import type { JsViews } from './views.js';
+
+export function matmulKernels(v: JsViews) {
+  const s = v.shift;
+  return {
+    matmul(
+      a: number, b: number, c: number, m: number, k: number, n: number,
+      transA: number, transB: number, accumulate: number, _work: number,
+    ): void {
+      const f = v.f;
+      const A = a >> s;
+      const B = b >> s;
+      const C = c >> s;
+      const sAi = transA ? 1 : k;
+      const sAp = transA ? m : 1;
+      const sBp = transB ? 1 : n;
+      const sBj = transB ? k : 1;
+      for (let i = 0; i < m; i++) {
+        const row = C + i * n;
+        if (!accumulate) f.fill(0, row, row + n);
+        for (let p = 0; p < k; p++) {
+          const av = f[A + i * sAi + p * sAp];
+          const bp = B + p * sBp;
+          for (let j = 0; j < n; j++) f[row + j] += av * f[bp + j * sBj];
+        }
+      }
+    },
+    matmulWorkBytes(): number {
+      return 0;
+    },
+  };
+}

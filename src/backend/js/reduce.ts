@@ -1,0 +1,25 @@
+// Reference for assembly/reduce.ts.
+import { Reduce } from '../opcodes.js';
+import type { JsViews } from './views.js';
+
+function combine(op: Reduce, acc: number, x: number): number {
+  if (op === Reduce.Sum) return acc + x;
+  if (op === Reduce.Max) return x > acc || x !== x ? x : acc;
+  return x < acc || x !== x ? x : acc;
+}
+
+export function reduceKernels(v: JsViews) {
+  const s = v.shift;
+  return {
+    reduce(op: Reduce, x: number, out: number, outer: number, len: number, inner: number): void {
+      const f = v.f;
+      for (let o = 0; o < outer; o++)
+        for (let i = 0; i < inner; i++) {
+          const base = (x >> s) + o * len * inner + i;
+          let acc = op === Reduce.Sum ? 0 : f[base];
+          for (let l = op === Reduce.Sum ? 0 : 1; l < len; l++) acc = combine(op, acc, f[base + l * inner]);
+          f[(out >> s) + o * inner + i] = acc;
+        }
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// The backend seam: every numeric kernel, on byte offsets into the backend's
+// linear memory. assembly/ implements it for Wasm (f32), src/backend/js/ as
+// plain loops (f32 or f64). Same names, same argument order, so the Wasm
+// exports object *is* a Kernels. Strides are in elements; flags are 0 or 1.
+import type { Binary, Reduce, Unary } from './opcodes.js';
+
+type Ptr = number;
+
+export interface Kernels {
+  fill(out: Ptr, n: number, value: number): void;
+  unary(op: Unary, x: Ptr, out: Ptr, n: number, p: number, q: number): void;
+  binary(op: Binary, a: Ptr, b: Ptr, out: Ptr, n: number): void;
+  binaryStrided(
+    op: Binary, a: Ptr, b: Ptr, out: Ptr,
+    n0: number, n1: number, n2: number, n3: number,
+    a0: number, a1: number, a2: number, a3: number,
+    b0: number, b1: number, b2: number, b3: number,
+  ): void;
+  select(cond: Ptr, a: Ptr, b: Ptr, out: Ptr, n: number): void;
+  stridedCopy(
+    src: Ptr, dst: Ptr,
+    n0: number, n1: number, n2: number, n3: number,
+    s0: number, s1: number, s2: number, s3: number,
+    d0: number, d1: number, d2: number, d3: number,
+    accumulate: number,
+  ): void;
+  reduce(op: Reduce, x: Ptr, out: Ptr, outer: number, len: number, inner: number): void;
+  gatherRows(x: Ptr, idx: Ptr, out: Ptr, count: number, cols: number): void;
+  scatterAddRows(g: Ptr, idx: Ptr, dx: Ptr, count: number, cols: number): void;
+  pick(x: Ptr, labels: Ptr, out: Ptr, rows: number, cols: number): void;
+  pickBackward(g: Ptr, labels: Ptr, dx: Ptr, rows: number, cols: number): void;
+  oneHot(labels: Ptr, out: Ptr, rows: number, classes: number): void;
+  matmul(
+    a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number,
+    transA: number, transB: number, accumulate: number, work: Ptr,
+  ): void;
+  /** Bytes of scratch space matmul needs for packed panels. */
+  matmulWorkBytes(): number;
+}

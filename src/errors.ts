@@ -1,0 +1,53 @@
+// Typed errors. Each names the operation that refused and says what was
+// expected, so the user can act on the message alone.
+
+function format(op: string, message: string): string {
+  return `${op}: ${message}`;
+}
+
+/** Base class of subgrad's errors (except ArgumentError, which is a RangeError). */
+export class SubgradError extends Error {
+  constructor(
+    readonly op: string,
+    message: string,
+  ) {
+    super(format(op, message));
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that do not fit together: mismatched inner dimensions, broadcasting, data length. */
+export class ShapeError extends SubgradError {}
+
+/** An argument or option with a value outside what the operation accepts. */
+export class ArgumentError extends RangeError {
+  constructor(
+    readonly op: string,
+    message: string,
+  ) {
+    super(format(op, message));
+    this.name = 'ArgumentError';
+  }
+}
+
+/** Tensors of different backends, or an int tensor where floats are needed (and back). */
+export class BackendError extends SubgradError {}
+
+/** Linear memory cannot grow to satisfy an allocation; nothing was changed. */
+export class OutOfMemoryError extends SubgradError {}
+
+/** A tensor whose storage was released (its scope ended, or it was disposed). */
+export class ReleasedTensorError extends SubgradError {}
+
+/** Misuse of the autodiff graph: backward on a non-scalar, through a freed graph, ... */
+export class GraphError extends SubgradError {}
+
+/** A gradient check that failed when asked to throw; the report is attached. */
+export class GradcheckError extends SubgradError {
+  constructor(
+    message: string,
+    readonly report: unknown,
+  ) {
+    super('gradcheck', message);
+  }
+}

@@ -1,0 +1,34 @@
+// subgrad: reverse-mode autodiff with WebAssembly SIMD kernels.
+export { init, initSync, createBackend, backendInfo, getBackend, memoryStats } from './runtime.js';
+export type { InitOptions, BackendInfo } from './runtime.js';
+export type { Backend, BackendName, KernelVariant, FloatDType } from './backend/backend.js';
+export type { MemoryStats } from './backend/memory.js';
+export { Tensor, tensor, zeros, ones, full, rand, randn, toBackend } from './tensor.js';
+export type { DType, NestedArray, TensorLike, TensorOptions, RandomOptions } from './tensor.js';
+export { scope } from './storage.js';
+export { noGrad } from './tape.js';
+export type { BackwardOptions } from './tape.js';
+export { manualSeed, Generator } from './random.js';
+export {
+  add, sub, mul, div, neg, maximum, minimum, exp, log, log1p, expm1, sqrt, square, pow, abs, sign, clamp,
+  relu, setReluSubgradientAtZero, where, sum, mean, max, min, matmul, reshape, transpose, slice, concat, expand,
+  detach, gather, pick, oneHot, defineOp, opTable,
+} from './ops/index.js';
+export type { ReluOptions, Axis, Kink, KinkProbe, CustomOpSpec } from './ops/index.js';
+export { gradcheck, checkBackends } from './gradcheck.js';
+export type { GradcheckOptions, GradcheckReport, GradcheckFailure, BackendComparison } from './gradcheck.js';
+export * from './errors.js';
+
+import type { Tensor } from './tensor.js';
+import { keepStorage } from './storage.js';
+
+/** Keeps a tensor created inside scope() alive after the scope ends (moved to persistent storage). */
+export function keep<T extends Tensor>(t: T): T {
+  keepStorage(t.storage);
+  return t;
+}
+
+/** Sets every given tensor's gradient to zero. */
+export function zeroGrad(params: Iterable<Tensor>): void {
+  for (const p of params) p.zeroGrad();
+}

@@ -1,0 +1,82 @@
+// How an op is declared: its forward, its vector-Jacobian product and the
+// subgradient it returns at each kink, in one spec (cf. PyTorch's
+// derivatives.yaml). Every op registers its spec here, so the kink table in
+// docs/kinks.md and the kink probes in test/ are generated from the same data.
+import { ArgumentError } from '../errors.js';
+import { record, noGrad } from '../tape.js';
+import { Tensor, checkInputs, type NestedArray } from '../tensor.js';
+
+/** An exact evaluation at a kink: the op applied to `inputs` must return `grads` (upstream all ones). */
+export interface KinkProbe {
+  inputs: NestedArray[];
+  call: (...inputs: Tensor[]) => Tensor;
+  grads: NestedArray[];
+}
+
+export interface Kink {
+  /** Where the op is not differentiable, e.g. "x = 0". */
+  at: string;
+  /** The element of the subdifferential returned there, and why. */
+  returns: string;
+  /** A jump rather than a corner: no one-sided-difference bounds to hold the value to. */
+  discontinuous?: boolean;
+  probe: KinkProbe;
+}
+
+export interface OpSpec<P> {
+  name: string;
+  /** Computes the output; runs without recording, so it may use other ops freely. */
+  forward: (inputs: readonly Tensor[], params: P) => Tensor;
+  /** One gradient per input (null where none flows), each of its input's shape. */
+  vjp: (grad: Tensor, inputs: readonly Tensor[], out: Tensor, params: P) => readonly (Tensor | null)[];
+  kinks?: readonly Kink[];
+}
+
+export interface OpInfo {
+  name: string;
+  kinks: readonly Kink[];
+}
+
+/** Every declared op, built-in and custom, by name. */
+export const opTable = new Map<string, OpInfo>();
+
+export function op<P = undefined>(spec: OpSpec<P>): (inputs: readonly Tensor[], params: P) => Tensor {
+  if (opTable.has(spec.name)) throw new ArgumentError('defineOp', `an op named '${spec.name}' already exists`);
+  opTable.set(spec.name, { name: spec.name, kinks: spec.kinks ?? [] });
+  const { name, forward, vjp } = spec;
+  return (inputs, params) => {
+    checkInputs(name, inputs);
+    const out = noGrad(() => forward(inputs, params));
+    return record(out, name, inputs, (g) => vjp(g, inputs, out, params));
+  };
+}
+
+export interface CustomOpSpec {
+  name: string;
+  forward: (...inputs: Tensor[]) => Tensor;
+  vjp: (grad: Tensor, inputs: readonly Tensor[], out: Tensor) => readonly (Tensor | null)[];
+  kinks?: readonly Kink[];
+}
+
+/**
+ * Adds a user op with the same machinery as the built-ins:
+ * `const cube = defineOp({ name: 'cube', forward: (x) => x.pow(3), vjp: (g, [x]) => [g.mul(x.square()).mul(3)] })`.
+ */
+export function defineOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
+  for (const key of ['forward', 'vjp'] as const) {
+    if (typeof spec?.[key] !== 'function') throw new ArgumentError('defineOp', `spec.${key} must be a function`);
+  }
+  if (typeof spec.name !== 'string' || spec.name === '') throw new ArgumentError('defineOp', 'spec.name must be a non-empty string');
+  const apply = op<undefined>({
+    name: spec.name,
+    kinks: spec.kinks,
+    forward: (inputs) => spec.forward(...inputs),
+    vjp: (g, inputs, out) => spec.vjp(g, inputs, out),
+  });
+  return (...inputs) => {
+    inputs.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new ArgumentError(spec.name, `input ${i} must be a Tensor`);
+    });
+    return apply(inputs, undefined);
+  };
+}

@@ -1,0 +1,128 @@
+// Ops that move data without arithmetic: reshape, transpose, concat, slice, expand.
+import { ArgumentError, ShapeError } from '../errors.js';
+import { fmt, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape.js';
+import { Tensor, empty, full } from '../tensor.js';
+import { expandTo, stridedCopy, sumTo } from './broadcast.js';
+import { op } from './define.js';
+
+function resolveShape(x: Tensor, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape)) throw new ArgumentError('reshape', `shape must be an array, got ${typeof shape}`);
+  const free = shape.filter((d) => d === -1).length;
+  const known = sizeOf(shape.filter((d) => d !== -1));
+  const bad = shape.some((d) => !Number.isInteger(d) || d < -1);
+  if (bad || free > 1 || (free === 1 && (known === 0 || x.size % known !== 0)) || (free === 0 && known !== x.size)) {
+    throw new ShapeError('reshape', `cannot reshape ${fmt(x.shape)} (${x.size} elements) to ${fmt(shape)}`);
+  }
+  return shape.map((d) => (d === -1 ? x.size / known : d));
+}
+
+const reshapeOp = op<number[]>({
+  name: 'reshape',
+  // Shares storage: a reshape is a view.
+  forward: ([x], shape) => new Tensor(shape, x.dtype, x.storage),
+  vjp: (g, [x]) => [new Tensor(x.shape, g.dtype, g.storage)],
+});
+/** Same data, new shape; one dimension may be -1 (inferred). */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  return reshapeOp([x], resolveShape(x, shape));
+}
+
+function transposeKernel(x: Tensor): Tensor {
+  const [r, c] = x.shape;
+  const out = empty([c, r], x.backend, x.dtype);
+  stridedCopy(x, [1, c], out, [r, 1], [c, r], false);
+  return out;
+}
+const transposeOp = op({
+  name: 'transpose',
+  forward: ([x]) => transposeKernel(x),
+  vjp: (g) => [transposeKernel(g)],
+});
+/** The transpose of a 2-D tensor. */
+export function transpose(x: Tensor): Tensor {
+  if (x.rank !== 2) throw new ShapeError('transpose', `expects a 2-D tensor, got shape ${fmt(x.shape)}`);
+  return transposeOp([x], undefined);
+}
+
+/** Copies the block of `x` at `begin` with `size` into a new tensor, or back (accumulate into `into`). */
+function block(x: Tensor, begin: readonly number[], size: readonly number[], into?: Tensor): Tensor {
+  const xs = stridesOf(x.shape);
+  const offset = begin.reduce((o, b, i) => o + b * xs[i], 0);
+  if (into) {
+    stridedCopy(x, stridesOf(size), into, stridesOf(into.shape), size, true, 0, begin.reduce((o, b, i) => o + b * stridesOf(into.shape)[i], 0));
+    return into;
+  }
+  const out = empty(size, x.backend, x.dtype);
+  stridedCopy(x, xs, out, stridesOf(size), size, false, offset, 0);
+  return out;
+}
+
+const sliceOp = op<{ begin: number[]; size: number[] }>({
+  name: 'slice',
+  forward: ([x], { begin, size }) => block(x, begin, size),
+  vjp: (g, [x], _out, { begin, size }) => [block(g, begin, size, full(x.shape, 0, { backend: x.backend }))],
+});
+/** The block starting at `begin` with extent `size` (-1: to the end), like tf.slice. */
+export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
+  if (begin.length !== x.rank || size.length !== x.rank) {
+    throw new ShapeError('slice', `begin ${fmt(begin)} and size ${fmt(size)} must both have rank ${x.rank} for shape ${fmt(x.shape)}`);
+  }
+  const s = size.map((n, i) => (n === -1 ? x.shape[i] - begin[i] : n));
+  begin.forEach((b, i) => {
+    if (!Number.isInteger(b) || !Number.isInteger(s[i]) || b < 0 || s[i] < 0 || b + s[i] > x.shape[i]) {
+      throw new ShapeError('slice', `block begin ${fmt(begin)} size ${fmt(size)} does not fit in shape ${fmt(x.shape)} (axis ${i})`);
+    }
+  });
+  return sliceOp([x], { begin: [...begin], size: s });
+}
+
+const concatOp = op<number>({
+  name: 'concat',
+  forward: (xs, axis) => {
+    const shape = [...xs[0].shape];
+    shape[axis] = xs.reduce((n, t) => n + t.shape[axis], 0);
+    const out = empty(shape, xs[0].backend, xs[0].dtype);
+    const os = stridesOf(shape);
+    let at = 0;
+    for (const t of xs) {
+      stridedCopy(t, stridesOf(t.shape), out, os, t.shape, false, 0, at * os[axis]);
+      at += t.shape[axis];
+    }
+    return out;
+  },
+  vjp: (g, xs, _out, axis) => {
+    let at = 0;
+    return xs.map((t) => {
+      const begin = t.shape.map((_, i) => (i === axis ? at : 0));
+      at += t.shape[axis];
+      return block(g, begin, t.shape);
+    });
+  },
+});
+/** Joins tensors along an axis; all other dimensions must match. */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError('concat', 'needs a non-empty array of tensors');
+  const first = tensors[0];
+  const a = normalizeAxis(axis, first.rank, 'concat');
+  for (const t of tensors) {
+    if (t.rank !== first.rank || t.shape.some((d: number, i: number) => i !== a && d !== first.shape[i])) {
+      throw new ShapeError('concat', `shapes ${fmt(first.shape)} and ${fmt(t.shape)} differ outside axis ${a}`);
+    }
+  }
+  return concatOp(tensors, a);
+}
+
+const expandOp = op<Shape>({
+  name: 'expand',
+  forward: ([x], shape) => expandTo(x, shape),
+  vjp: (g, [x]) => [sumTo(g, x.shape)],
+});
+/** x broadcast to `shape` (a copy), like torch.broadcast_to. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  return expandOp([x], [...shape]);
+}
+
+/** The same values, cut from the graph. */
+export function detach(x: Tensor): Tensor {
+  return new Tensor(x.shape, x.dtype, x.storage);
+}

@@ -1,0 +1,283 @@
+// The Tensor: a shape, a dtype and storage on one backend, plus what the tape
+// needs (requiresGrad, grad, the node that created it). Arithmetic lives in
+// src/ops/; the methods here only forward to it.
+import type { Backend } from './backend/backend.js';
+import { ArgumentError, BackendError, ShapeError } from './errors.js';
+import * as ops from './ops/index.js';
+import { Generator, defaultGenerator } from './random.js';
+import { getBackend } from './runtime.js';
+import { fmt, sizeOf, type Shape } from './shape.js';
+import { Storage, allocStorage, keepStorage } from './storage.js';
+import { backward, type BackwardOptions, type Node } from './tape.js';
+
+export type DType = 'float32' | 'float64' | 'int32';
+export type NestedArray = number | NestedArray[];
+export type TensorLike = Tensor | number;
+
+export class Tensor {
+  readonly size: number;
+  requiresGrad: boolean;
+  /** Accumulated gradient of a leaf with requiresGrad (persistent storage). */
+  grad: Tensor | null = null;
+  /** The operation that produced this tensor while recording; null for leaves. */
+  node: Node | null = null;
+
+  constructor(
+    readonly shape: Shape,
+    readonly dtype: DType,
+    readonly storage: Storage,
+    requiresGrad = false,
+  ) {
+    this.size = sizeOf(shape);
+    this.requiresGrad = requiresGrad;
+  }
+
+  get backend(): Backend {
+    return this.storage.backend;
+  }
+  /** Byte offset of the data in the backend's linear memory. */
+  get ptr(): number {
+    return this.storage.ptr;
+  }
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** A flat copy of the values (Float32Array, Float64Array or Int32Array). */
+  data(): Float32Array | Float64Array | Int32Array {
+    this.storage.assertAlive('data');
+    const b = this.backend;
+    if (this.dtype === 'int32') return b.memory.i32.slice(this.ptr >> 2, (this.ptr >> 2) + this.size);
+    const shift = this.dtype === 'float64' ? 3 : 2;
+    return b.floats.slice(this.ptr >> shift, (this.ptr >> shift) + this.size);
+  }
+
+  /** A copy of the values as nested arrays (a number for rank 0). */
+  toArray(): NestedArray {
+    const flat = Array.from(this.data());
+    if (this.rank === 0) return flat[0];
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const n = this.shape[dim];
+      const step = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(dim === this.rank - 1 ? flat[offset + i] : build(dim + 1, offset + i * step));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError('item', `needs a tensor of one element, got shape ${fmt(this.shape)}`);
+    return this.data()[0];
+  }
+
+  /** Backpropagates from this tensor; see tape.backward. */
+  backward(grad?: Tensor, options?: BackwardOptions): void {
+    backward(this, grad, options);
+  }
+
+  /** Sets the accumulated gradient to zero (keeps its storage: no allocation per step). */
+  zeroGrad(): void {
+    if (this.grad) this.backend.kernels.fill(this.grad.ptr, this.grad.size, 0);
+  }
+
+  /** Frees persistent storage now (arena storage is released by its scope). */
+  dispose(): void {
+    this.storage.dispose();
+    this.grad?.dispose();
+    this.grad = null;
+    this.node = null;
+  }
+
+  /** Keeps this tensor alive past the end of the current scope. */
+  keep(): this {
+    keepStorage(this.storage);
+    return this;
+  }
+
+  toBackend(backend: Backend, options?: { requiresGrad?: boolean }): Tensor {
+    return toBackend(this, backend, options);
+  }
+
+  toString(): string {
+    return `Tensor(${fmt(this.shape)}, ${this.dtype}, ${this.backend.label}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  add(b: TensorLike) { return ops.add(this, b); }
+  sub(b: TensorLike) { return ops.sub(this, b); }
+  mul(b: TensorLike) { return ops.mul(this, b); }
+  div(b: TensorLike) { return ops.div(this, b); }
+  neg() { return ops.neg(this); }
+  maximum(b: TensorLike) { return ops.maximum(this, b); }
+  minimum(b: TensorLike) { return ops.minimum(this, b); }
+  matmul(b: Tensor) { return ops.matmul(this, b); }
+  exp() { return ops.exp(this); }
+  log() { return ops.log(this); }
+  log1p() { return ops.log1p(this); }
+  expm1() { return ops.expm1(this); }
+  sqrt() { return ops.sqrt(this); }
+  square() { return ops.square(this); }
+  pow(p: number) { return ops.pow(this, p); }
+  abs() { return ops.abs(this); }
+  sign() { return ops.sign(this); }
+  clamp(min: number, max: number) { return ops.clamp(this, min, max); }
+  relu(options?: ops.ReluOptions) { return ops.relu(this, options); }
+  sum(axis?: ops.Axis, keepdims = false) { return ops.sum(this, axis, keepdims); }
+  mean(axis?: ops.Axis, keepdims = false) { return ops.mean(this, axis, keepdims); }
+  max(axis?: ops.Axis, keepdims = false) { return ops.max(this, axis, keepdims); }
+  min(axis?: ops.Axis, keepdims = false) { return ops.min(this, axis, keepdims); }
+  reshape(shape: readonly number[]) { return ops.reshape(this, shape); }
+  transpose() { return ops.transpose(this); }
+  slice(begin: readonly number[], size: readonly number[]) { return ops.slice(this, begin, size); }
+  gather(index: Tensor) { return ops.gather(this, index); }
+  pick(labels: Tensor) { return ops.pick(this, labels); }
+  detach() { return ops.detach(this); }
+}
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+  /** Defaults to the default backend (see init). */
+  backend?: Backend;
+  /** 'int32' for class labels and indices; float tensors take the backend's dtype. */
+  dtype?: 'float' | 'int32';
+}
+
+/** An uninitialised tensor in the current scope's arena (or the heap). */
+export function empty(shape: Shape, backend: Backend, dtype: DType = backend.dtype, requiresGrad = false): Tensor {
+  const bytes = sizeOf(shape) * (dtype === 'float64' ? 8 : 4);
+  return new Tensor(shape, dtype, allocStorage(backend, bytes), requiresGrad);
+}
+
+function checkShape(shape: readonly number[], op: string): void {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(op, `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+}
+
+function flatten(data: NestedArray, op: string): { values: number[]; shape: number[] } {
+  const shape: number[] = [];
+  for (let d: NestedArray = data; Array.isArray(d); d = d[0]) shape.push(d.length);
+  const values: number[] = [];
+  const walk = (d: NestedArray, dim: number) => {
+    if (dim === shape.length) {
+      if (typeof d !== 'number') throw new ShapeError(op, `expected a number at depth ${dim}, got ${JSON.stringify(d)}`);
+      values.push(d);
+      return;
+    }
+    if (!Array.isArray(d) || d.length !== shape[dim]) {
+      throw new ShapeError(op, `ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(d) ? d.length : typeof d}`);
+    }
+    for (const e of d) walk(e, dim + 1);
+  };
+  walk(data, 0);
+  return { values, shape };
+}
+
+function resolve(options: TensorOptions, int: boolean) {
+  const backend = options.backend ?? getBackend();
+  const dtype: DType = options.dtype === 'int32' || (options.dtype === undefined && int) ? 'int32' : backend.dtype;
+  return { backend, dtype };
+}
+
+function fromValues(values: ArrayLike<number>, shape: number[], dtype: DType, backend: Backend, requiresGrad: boolean): Tensor {
+  if (dtype === 'int32' && requiresGrad) throw new ArgumentError('tensor', 'int32 tensors cannot require gradients');
+  const t = empty(shape, backend, dtype, requiresGrad);
+  if (dtype === 'int32') {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isInteger(values[i])) throw new ArgumentError('tensor', `int32 tensor needs integers, got ${values[i]} at index ${i}`);
+    }
+    backend.memory.i32.set(values, t.ptr >> 2);
+  } else backend.floats.set(values, t.ptr >> (dtype === 'float64' ? 3 : 2));
+  return t;
+}
+
+/**
+ * A tensor from nested arrays, a flat array or a typed array (with `shape`).
+ * Int32Array data makes an int32 tensor unless options.dtype says otherwise.
+ */
+export function tensor(data: NestedArray | ArrayLike<number>, shape?: readonly number[], options: TensorOptions = {}): Tensor {
+  let values: ArrayLike<number>;
+  let inferred: number[];
+  if (typeof data === 'number' || Array.isArray(data)) {
+    ({ values, shape: inferred } = flatten(data as NestedArray, 'tensor'));
+  } else if (ArrayBuffer.isView(data) || (typeof data === 'object' && data !== null && 'length' in data)) {
+    values = data as ArrayLike<number>;
+    inferred = [values.length];
+  } else {
+    throw new ArgumentError('tensor', `data must be a number, a (nested) array or a typed array, got ${typeof data}`);
+  }
+  let finalShape = inferred;
+  if (shape !== undefined) {
+    checkShape(shape, 'tensor');
+    if (sizeOf(shape) !== values.length) {
+      throw new ShapeError('tensor', `data has ${values.length} values but shape ${fmt(shape)} needs ${sizeOf(shape)}`);
+    }
+    finalShape = [...shape];
+  }
+  const { backend, dtype } = resolve(options, data instanceof Int32Array);
+  return fromValues(values, finalShape, dtype, backend, options.requiresGrad ?? false);
+}
+
+export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  checkShape(shape, 'full');
+  const { backend, dtype } = resolve(options, false);
+  if (dtype === 'int32') return fromValues(new Array(sizeOf(shape)).fill(value), [...shape], dtype, backend, false);
+  const t = empty([...shape], backend, dtype, options.requiresGrad ?? false);
+  backend.kernels.fill(t.ptr, t.size, value);
+  return t;
+}
+
+export const zeros = (shape: readonly number[], options?: TensorOptions) => full(shape, 0, options);
+export const ones = (shape: readonly number[], options?: TensorOptions) => full(shape, 1, options);
+
+export interface RandomOptions extends TensorOptions {
+  /** A seed for this call only; without it the default generator (manualSeed) is used. */
+  seed?: number;
+}
+
+function random(shape: readonly number[], options: RandomOptions, op: string, draw: (g: Generator) => number): Tensor {
+  checkShape(shape, op);
+  const g = options.seed === undefined ? defaultGenerator : new Generator(options.seed);
+  const values = new Float64Array(sizeOf(shape));
+  for (let i = 0; i < values.length; i++) values[i] = draw(g);
+  const { backend } = resolve(options, false);
+  return fromValues(values, [...shape], backend.dtype, backend, options.requiresGrad ?? false);
+}
+
+/** Uniform in [low, high) (default [0, 1)); the same seed gives the same numbers on every backend. */
+export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const low = options.low ?? 0;
+  const high = options.high ?? 1;
+  return random(shape, options, 'rand', (g) => low + (high - low) * g.uniform());
+}
+
+/** Normal with the given mean and std (default 0 and 1). */
+export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const mean = options.mean ?? 0;
+  const std = options.std ?? 1;
+  return random(shape, options, 'randn', (g) => mean + std * g.normal());
+}
+
+export function assertTensor(x: unknown, op: string, what = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new ArgumentError(op, `${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+/** Throws unless every tensor is alive, on one backend, and float (the inputs of differentiable ops). */
+export function checkInputs(op: string, inputs: readonly Tensor[]): Backend {
+  const backend = inputs[0].backend;
+  for (const t of inputs) {
+    t.storage.assertAlive(op);
+    if (t.backend !== backend) {
+      throw new BackendError(op, `inputs live on different backends (${backend.label} and ${t.backend.label}); move one with toBackend()`);
+    }
+    if (t.dtype === 'int32') throw new BackendError(op, `expects float tensors, got an int32 tensor of shape ${fmt(t.shape)}`);
+  }
+  return backend;
+}
+
+/** A copy of x on another backend (converting float32/float64 as needed); a leaf. */
+export function toBackend(x: Tensor, backend: Backend, options: { requiresGrad?: boolean } = {}): Tensor {
+  x.storage.assertAlive('toBackend');
+  return fromValues(x.data(), [...x.shape], x.dtype === 'int32' ? 'int32' : backend.dtype, backend, options.requiresGrad ?? false);
+}
