@@ -35,13 +35,14 @@ export function fill(out: usize, n: i32, value: f32): void {
     case Unary.Recip: return 1 / x;
     case Unary.Tanh: return Mathf.tanh(x);
     case Unary.Sigmoid: return x >= 0 ? 1 / (1 + Mathf.exp(-x)) : Mathf.exp(x) / (1 + Mathf.exp(x));
+    case Unary.Affine: return x * p + q;
     default: return x;
   }
 }
 
 // @ts-ignore: decorator
 @inline function hasVectorForm(op: i32): bool {
-  return op <= Unary.Sqrt || (op >= Unary.Relu && op <= Unary.Shift) || op == Unary.Recip;
+  return op <= Unary.Sqrt || (op >= Unary.Relu && op <= Unary.Shift) || op == Unary.Recip || op == Unary.Affine;
 }
 
 // @ts-ignore: decorator
@@ -64,6 +65,8 @@ export function fill(out: usize, n: i32, value: f32): void {
     case Unary.Scale: return f32x4.mul(x, p);
     case Unary.Shift: return f32x4.add(x, p);
     case Unary.Recip: return f32x4.div(one, x);
+    // Not fused: the scalar path rounds the product before adding, and both variants must agree.
+    case Unary.Affine: return f32x4.add(f32x4.mul(x, p), q);
     default: return x;
   }
 }

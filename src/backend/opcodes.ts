@@ -29,6 +29,8 @@ export enum Unary {
   Recip = 16,
   Tanh = 17,
   Sigmoid = 18,
+  /** x * p + q: arithmetic with a scalar operand, without a scalar tensor. */
+  Affine = 19,
 }
 
 /** Elementwise z = f(a, b). */

@@ -2,7 +2,7 @@
 import { Binary, Unary } from '../backend/opcodes.js';
 import { ArgumentError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
-import { checkInputs, empty, full, type Tensor, type TensorLike } from '../tensor.js';
+import { Tensor, checkInputs, empty, full, type TensorLike } from '../tensor.js';
 import { binaryKernel, expandTo, lift, sumTo, unaryKernel } from './broadcast.js';
 import { op, type KinkProbe } from './define.js';
 
@@ -55,9 +55,25 @@ const minimumOp = op({
   kinks: [{ at: 'a = b', returns: '1/2 to each input: ties split evenly (PyTorch)', probe: tieProbe((a, b) => minimum(a, b)) }],
 });
 
-export const add = (a: TensorLike, b: TensorLike) => addOp(lift(a, b, 'add'), undefined);
-export const sub = (a: TensorLike, b: TensorLike) => subOp(lift(a, b, 'sub'), undefined);
-export const mul = (a: TensorLike, b: TensorLike) => mulOp(lift(a, b, 'mul'), undefined);
+/** x · scale + shift: arithmetic with a number, with no scalar tensor and no broadcasting. */
+const affineOp = op<[number, number]>({
+  name: 'affine',
+  forward: ([x], [scale, shift]) => unaryKernel(x, Unary.Affine, scale, shift),
+  vjp: (g, _x, _y, [scale]) => [unaryKernel(g, Unary.Scale, scale)],
+});
+
+export const add = (a: TensorLike, b: TensorLike): Tensor =>
+  typeof b === 'number' && a instanceof Tensor ? affineOp([a], [1, b])
+  : typeof a === 'number' && b instanceof Tensor ? affineOp([b], [1, a])
+  : addOp(lift(a, b, 'add'), undefined);
+export const sub = (a: TensorLike, b: TensorLike): Tensor =>
+  typeof b === 'number' && a instanceof Tensor ? affineOp([a], [1, -b])
+  : typeof a === 'number' && b instanceof Tensor ? affineOp([b], [-1, a])
+  : subOp(lift(a, b, 'sub'), undefined);
+export const mul = (a: TensorLike, b: TensorLike): Tensor =>
+  typeof b === 'number' && a instanceof Tensor ? affineOp([a], [b, 0])
+  : typeof a === 'number' && b instanceof Tensor ? affineOp([b], [a, 0])
+  : mulOp(lift(a, b, 'mul'), undefined);
 export const div = (a: TensorLike, b: TensorLike) => divOp(lift(a, b, 'div'), undefined);
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => maximumOp(lift(a, b, 'maximum'), undefined);
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => minimumOp(lift(a, b, 'minimum'), undefined);

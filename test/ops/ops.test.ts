@@ -11,7 +11,10 @@ const everyOther = (rows: number, count: number) => Array.from({ length: count }
 
 const rows: OpRow[] = [
   { name: 'add (row broadcast)', fn: (a, b) => sg.add(a, b), shapes: (n) => [[n, 4], [4]] },
-  { name: 'add (scalar)', fn: (a) => sg.add(a, 2.5), shapes: (n) => [[n]] },
+  { name: 'add (number)', fn: (a) => sg.add(a, 2.5), shapes: (n) => [[n]] },
+  { name: 'number - number × tensor', fn: (a) => sg.sub(3, sg.mul(-1.5, a)), shapes: (n) => [[n]] },
+  { name: 'tensor - number, number + tensor', fn: (a) => sg.add(0.5, sg.sub(a, 2)), shapes: (n) => [[n]] },
+  { name: 'add (rank-0 tensor)', fn: (a, b) => sg.add(a, b), shapes: (n) => [[n], []] },
   { name: 'sub (both broadcast)', fn: (a, b) => sg.sub(a, b), shapes: (n) => [[n, 1], [1, 3]] },
   { name: 'mul (column broadcast)', fn: (a, b) => sg.mul(a, b), shapes: (n) => [[2, n], [2, 1]] },
   { name: 'mul (rank 5 broadcast)', fn: (a, b) => sg.mul(a, b), shapes: (n) => [[2, 1, 3, n, 2], [2, 2, 1, 1, 2]], gradSizes: [1, 2] },

@@ -23,6 +23,7 @@ export function unaryScalar(op: Unary, x: number, p: number, q: number): number 
     case Unary.Recip: return 1 / x;
     case Unary.Tanh: return Math.tanh(x);
     case Unary.Sigmoid: return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    case Unary.Affine: return x * p + q;
   }
 }
 
