@@ -1,0 +1,112 @@
+// Every elementwise and reduction opcode, straight through the kernels, on
+// every Wasm variant against the float64 reference at sizes that hit SIMD tails.
+import { describe, expect, it } from 'vitest';
+import { Binary, Reduce, Unary } from '../../src/backend/opcodes.js';
+import { Generator, scope, tensor, type Backend, type Tensor } from '../../src/index.js';
+import { awkwardSizes, js64, wasmBackends } from '../helpers/backends.js';
+
+const codes = (e: object) => Object.values(e).filter((v): v is number => typeof v === 'number');
+
+/** Inputs with exact zeros, ties and NaN-free values inside each op's domain. */
+function inputs(n: number, seed: number, positive: boolean): number[] {
+  const g = new Generator(seed);
+  return Array.from({ length: n }, (_, i) => (i % 5 === 0 ? (positive ? 1 : 0) : positive ? 0.1 + 3 * g.uniform() : 4 * g.normal()));
+}
+
+function compare(run: (b: Backend, t: (v: number[], shape?: number[]) => Tensor) => Tensor, tolerance = 3e-6) {
+  const ref = scope(() => Array.from(run(js64, (v, s) => tensor(v, s, { backend: js64 })).data()));
+  for (const backend of wasmBackends) {
+    const got = scope(() => Array.from(run(backend, (v, s) => tensor(v, s, { backend })).data()));
+    got.forEach((v, i) => {
+      const want = ref[i];
+      if (Number.isNaN(want)) expect(v, `${backend.label} [${i}]`).toBeNaN();
+      else if (!Number.isFinite(want)) expect(v, `${backend.label} [${i}]`).toBe(want);
+      else expect(Math.abs(v - want), `${backend.label} [${i}]: ${v} vs ${want}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(want)));
+    });
+  }
+}
+
+describe('elementwise kernels agree with the js reference', () => {
+  const positiveDomain = new Set([Unary.Log, Unary.Sqrt, Unary.Pow, Unary.Log1p, Unary.Recip]);
+  it.each(codes(Unary).map((op) => [Unary[op], op] as const))('unary %s', (_name, op) => {
+    for (const n of awkwardSizes) {
+      compare((b, t) => {
+        const x = t(inputs(n, n, positiveDomain.has(op)));
+        const out = t(new Array(n).fill(0));
+        b.kernels.unary(op, x.ptr, out.ptr, n, op === Unary.InRange || op === Unary.Clamp ? -1 : 0.5, 1.25);
+        return out;
+      });
+    }
+  });
+
+  it.each(codes(Binary).map((op) => [Binary[op], op] as const))('binary %s, contiguous and broadcast', (_name, op) => {
+    for (const n of awkwardSizes) {
+      compare((b, t) => {
+        const a = t(inputs(n, n, false));
+        const c = t(inputs(n, n + 1, op === Binary.Div).map((v, i) => (i % 3 === 0 ? a.data()[i] : v)));
+        const out = t(new Array(n).fill(0));
+        b.kernels.binary(op, a.ptr, c.ptr, out.ptr, n);
+        return out;
+      });
+      compare((b, t) => {
+        const a = t(inputs(3 * n, n, false), [3, n]);
+        const row = t(inputs(n, 7, op === Binary.Div));
+        const out = t(new Array(3 * n).fill(0), [3, n]);
+        b.kernels.binaryStrided(op, row.ptr, a.ptr, out.ptr, 1, 1, 3, n, 0, 0, 0, 1, 0, 0, n, 1);
+        return out;
+      });
+    }
+  });
+
+  it.each(codes(Reduce).map((op) => [Reduce[op], op] as const))('reduce %s along every axis position', (_name, op) => {
+    for (const n of awkwardSizes) {
+      for (const [outer, len, inner] of [[1, n, 1], [2, n, 3], [3, 2, n], [1, 1, n]]) {
+        compare((b, t) => {
+          const x = t(inputs(outer * len * inner, n, false));
+          const out = t(new Array(outer * inner).fill(0));
+          b.kernels.reduce(op, x.ptr, out.ptr, outer, len, inner);
+          return out;
+        }, 1e-5);
+      }
+    }
+  });
+
+  it('strided copy with accumulation (the reduce-to-shape of broadcast gradients)', () => {
+    for (const n of awkwardSizes) {
+      compare((b, t) => {
+        const src = t(inputs(4 * n, n, false), [4, n]);
+        const dst = t(inputs(n, 3, false));
+        b.kernels.stridedCopy(src.ptr, dst.ptr, 1, 1, 4, n, 0, 0, n, 1, 0, 0, 0, 1, 1);
+        const col = t(inputs(4, 5, false));
+        b.kernels.stridedCopy(src.ptr, col.ptr, 1, 1, 4, n, 0, 0, n, 1, 0, 0, 1, 0, 1);
+        const both = t([...dst.data(), ...col.data()]);
+        return both;
+      }, 1e-5);
+    }
+  });
+
+  it('select, fill, gather, scatter, pick and oneHot', () => {
+    for (const n of awkwardSizes) {
+      compare((b, t) => {
+        const cond = t(inputs(n, 1, false).map((v, i) => (i % 2 ? v : 0)));
+        const x = t(inputs(n, 2, false));
+        const y = t(inputs(n, 3, false));
+        const out = t(new Array(n).fill(0));
+        b.kernels.select(cond.ptr, x.ptr, y.ptr, out.ptr, n);
+        const filled = t(new Array(n).fill(0));
+        b.kernels.fill(filled.ptr, n, -1.5);
+        const idx = tensor(new Int32Array(Array.from({ length: n }, (_, i) => (i * 7) % 3)), undefined, { backend: b });
+        const table = t(inputs(3 * n, 4, false), [3, n]);
+        const rows = t(new Array(n * n).fill(0), [n, n]);
+        b.kernels.gatherRows(table.ptr, idx.ptr, rows.ptr, n, n);
+        b.kernels.scatterAddRows(rows.ptr, idx.ptr, table.ptr, n, n);
+        const picked = t(new Array(n).fill(0));
+        b.kernels.pick(rows.ptr, idx.ptr, picked.ptr, n, n);
+        b.kernels.pickBackward(picked.ptr, idx.ptr, rows.ptr, n, n);
+        const hot = t(new Array(n * 3).fill(7), [n, 3]);
+        b.kernels.oneHot(idx.ptr, hot.ptr, n, 3);
+        return t([...out.data(), ...filled.data(), ...table.data(), ...rows.data(), ...picked.data(), ...hot.data()]);
+      }, 1e-5);
+    }
+  });
+});
