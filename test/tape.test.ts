@@ -23,6 +23,14 @@ describe('tape', () => {
     expect(x.grad!.item()).toBe(3 * 4 + 2 * 2);
   });
 
+  it('computes gradients only for inputs that require them (matmul with a constant input)', () => {
+    const x = t64([[1, 2], [3, 4]]);
+    const w = t64([[1], [-1]], true);
+    sg.sum(sg.matmul(x, w)).backward();
+    expect(w.grad!.toArray()).toEqual([[4], [6]]);
+    expect(x.grad).toBeNull();
+  });
+
   it('backward takes an explicit upstream gradient for non-scalar outputs', () => {
     const x = t64([1, 2], true);
     sg.mul(x, x).backward(t64([10, 100]));

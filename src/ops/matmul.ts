@@ -22,14 +22,15 @@ export function mm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tens
 const matmul2d = op({
   name: 'matmul',
   forward: ([a, b]) => mm(a, b, false, false),
-  vjp: (g, [a, b]) => [mm(g, b, false, true), mm(a, g, true, false)],
+  // Skipping the input that needs no gradient halves a first layer's backward.
+  vjp: (g, [a, b]) => [a.requiresGrad ? mm(g, b, false, true) : null, b.requiresGrad ? mm(a, g, true, false) : null],
 });
 
 /** Batched [B, m, k] · [B, k, n]: one kernel call per batch item, on offsets into the operands. */
 const matmulBatched = op({
   name: 'bmm',
   forward: ([a, b]) => batched(a, b, false, false),
-  vjp: (g, [a, b]) => [batched(g, b, false, true), batched(a, g, true, false)],
+  vjp: (g, [a, b]) => [a.requiresGrad ? batched(g, b, false, true) : null, b.requiresGrad ? batched(a, g, true, false) : null],
 });
 
 function batched(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
