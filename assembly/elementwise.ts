@@ -3,6 +3,7 @@
 // slice, concat, expand and the reduce-to-shape of broadcast gradients.
 import { Unary, Binary } from '../src/backend/opcodes';
 import { hsum } from './simd';
+import { expv, softplusv, softpluss } from './exp';
 
 export function fill(out: usize, n: i32, value: f32): void {
   let i = 0;
@@ -36,13 +37,16 @@ export function fill(out: usize, n: i32, value: f32): void {
     case Unary.Tanh: return Mathf.tanh(x);
     case Unary.Sigmoid: return x >= 0 ? 1 / (1 + Mathf.exp(-x)) : Mathf.exp(x) / (1 + Mathf.exp(x));
     case Unary.Affine: return x * p + q;
+    case Unary.Softplus: return softpluss(x);
+    case Unary.Inside: return x > p && x < q ? 1 : 0;
     default: return x;
   }
 }
 
 // @ts-ignore: decorator
 @inline function hasVectorForm(op: i32): bool {
-  return op <= Unary.Sqrt || (op >= Unary.Relu && op <= Unary.Shift) || op == Unary.Recip || op == Unary.Affine;
+  return op <= Unary.Sqrt || (op >= Unary.Relu && op <= Unary.Shift) || op == Unary.Recip || op == Unary.Affine
+    || op == Unary.Exp || op == Unary.Softplus || op == Unary.Inside;
 }
 
 // @ts-ignore: decorator
@@ -67,6 +71,9 @@ export function fill(out: usize, n: i32, value: f32): void {
     case Unary.Recip: return f32x4.div(one, x);
     // Not fused: the scalar path rounds the product before adding, and both variants must agree.
     case Unary.Affine: return f32x4.add(f32x4.mul(x, p), q);
+    case Unary.Exp: return expv(x);
+    case Unary.Softplus: return softplusv(x);
+    case Unary.Inside: return v128.and(one, v128.and(f32x4.gt(x, p), f32x4.lt(x, q)));
     default: return x;
   }
 }

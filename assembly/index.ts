@@ -5,6 +5,10 @@ export { fill, unary, binary, binaryStrided, select, stridedCopy } from './eleme
 export { reduce } from './reduce';
 export { gatherRows, scatterAddRows, pick, pickBackward, oneHot } from './indexing';
 export { matmul, matmulWorkBytes } from './matmul';
+export { sgd, adagrad, rmsprop, adadelta, adam, firstNonFinite } from './optim';
+export {
+  softmaxXentSparse, softmaxXentSparseBackward, softmaxXentDense, softmaxXentDenseBackward, bceWithLogits, bceWithLogitsBackward,
+} from './softmax_xent';
 
 /** First byte past the module's static data: where the JS-side heap may start. */
 export const heapBase: usize = __heap_base;

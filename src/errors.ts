@@ -42,6 +42,23 @@ export class ReleasedTensorError extends SubgradError {}
 /** Misuse of the autodiff graph: backward on a non-scalar, through a freed graph, ... */
 export class GraphError extends SubgradError {}
 
+/** A checkpoint or state dict that is malformed or does not fit the model; the model was left unchanged. */
+export class CheckpointError extends SubgradError {}
+
+/** A NaN or infinite gradient met by an optimizer step; parameters and optimizer state were left unchanged. */
+export class NonFiniteGradientError extends SubgradError {
+  constructor(
+    op: string,
+    message: string,
+    /** The parameter's name (as given to the optimizer, else 'param i') and the element holding the value. */
+    readonly parameter: string,
+    readonly index: number,
+    readonly value: number,
+  ) {
+    super(op, message);
+  }
+}
+
 /** A gradient check that failed when asked to throw; the report is attached. */
 export class GradcheckError extends SubgradError {
   constructor(

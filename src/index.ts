@@ -18,6 +18,12 @@ export type { ReluOptions, Axis, Kink, KinkProbe, CustomOpSpec } from './ops/ind
 export { gradcheck, checkBackends } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckReport, GradcheckFailure, BackendComparison } from './gradcheck.js';
 export * from './errors.js';
+export * as nn from './nn/index.js';
+export * as losses from './losses/index.js';
+export * as data from './data/index.js';
+export * as optim from './optim/index.js';
+export { encodeSafetensors, decodeSafetensors, encodeCheckpoint, decodeCheckpoint, EXTRA_PREFIX } from './io/safetensors.js';
+export type { Checkpoint, CheckpointOptions, Safetensors, SafetensorsDType, TensorRecord } from './io/safetensors.js';
 
 import type { Tensor } from './tensor.js';
 import { keepStorage } from './storage.js';

@@ -8,6 +8,8 @@ import { ReleasedTensorError } from './errors.js';
 
 export class Storage {
   disposed = false;
+  /** The persistent block these bytes are a view into (see moveInto); null when the storage owns its bytes. */
+  owner: Storage | null = null;
   constructor(
     public ptr: number,
     readonly bytes: number,
@@ -17,7 +19,7 @@ export class Storage {
   ) {}
 
   get alive(): boolean {
-    return !this.disposed && (this.scope === null || !this.scope.released);
+    return !this.disposed && (this.owner ? this.owner.alive : this.scope === null || !this.scope.released);
   }
 
   assertAlive(op: string): void {
@@ -33,11 +35,47 @@ export class Storage {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.scope === null) {
+    this.freeOwnBytes();
+  }
+
+  /** Returns heap bytes this storage owns; arena bytes go with their scope, a view's with its block. */
+  private freeOwnBytes(): void {
+    if (this.scope === null && this.owner === null) {
       heapTracker.unregister(this);
       this.backend.memory.freePersistent(this.ptr);
     }
   }
+
+  /**
+   * Moves the bytes to `offset` inside the persistent block `owner` and frees
+   * the old ones: this storage becomes a view (ptr changes, tensors sharing it
+   * follow). Disposing a view never frees the block, which lives while any view does.
+   */
+  moveInto(owner: Storage, offset: number): void {
+    const ptr = owner.ptr + offset;
+    this.backend.memory.u8.copyWithin(ptr, this.ptr, this.ptr + this.bytes);
+    this.freeOwnBytes();
+    this.ptr = ptr;
+    this.owner = owner;
+    this.scope = null;
+  }
+
+  /** Gives a view its own persistent copy of its bytes, e.g. before its block is freed. */
+  detach(): void {
+    if (this.owner === null) return;
+    const ptr = this.backend.memory.allocPersistent(this.bytes);
+    this.backend.memory.u8.copyWithin(ptr, this.ptr, this.ptr + this.bytes);
+    this.ptr = ptr;
+    this.owner = null;
+    heapTracker.register(this, { backend: this.backend, ptr }, this);
+  }
+}
+
+/** Storage for `bytes` at `offset` inside the persistent block `owner` (see Storage.moveInto). */
+export function viewStorage(owner: Storage, offset: number, bytes: number): Storage {
+  const s = new Storage(owner.ptr + offset, bytes, owner.backend, null);
+  s.owner = owner;
+  return s;
 }
 
 // Persistent storage that nobody disposed is returned when collected.

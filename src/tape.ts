@@ -132,11 +132,22 @@ function filled(like: Tensor, value: number): Tensor {
   return out;
 }
 
+/**
+ * Where a leaf's gradient is created when it has none: an optimizer keeps its
+ * parameters' gradients in one contiguous block (src/optim/).
+ */
+const gradSlots = new WeakMap<Tensor, () => Tensor>();
+
+export function setGradSlot(leaf: Tensor, slot: (() => Tensor) | null): void {
+  if (slot) gradSlots.set(leaf, slot);
+  else gradSlots.delete(leaf);
+}
+
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
   const k = leaf.backend.kernels;
   if (!leaf.grad || !leaf.grad.storage.alive) {
-    const storage = allocPersistent(leaf.backend, leaf.size * leaf.backend.bytesPerElement);
-    leaf.grad = new Tensor(leaf.shape, leaf.dtype, storage);
+    const slot = gradSlots.get(leaf);
+    leaf.grad = slot ? slot() : new Tensor(leaf.shape, leaf.dtype, allocPersistent(leaf.backend, leaf.size * leaf.backend.bytesPerElement));
     k.fill(leaf.grad.ptr, leaf.size, 0);
   }
   k.binary(Binary.Add, leaf.grad.ptr, g.ptr, leaf.grad.ptr, leaf.size);

@@ -36,4 +36,40 @@ export interface Kernels {
   ): void;
   /** Bytes of scratch space matmul needs for packed panels. */
   matmulWorkBytes(): number;
+  // Optimizer updates (assembly/optim.ts): one fused pass over n parameters,
+  // their gradients and state; `flags` are OptimFlag bits.
+  sgd(
+    p: Ptr, g: Ptr, buf: Ptr, n: number,
+    gradSign: number, weightDecay: number, bufDecay: number, bufGrad: number, stepGrad: number, stepBuf: number,
+    shrink: number, flags: number,
+  ): void;
+  adagrad(p: Ptr, g: Ptr, sum: Ptr, n: number, gradSign: number, weightDecay: number, lr: number, eps: number, shrink: number, flags: number): void;
+  rmsprop(
+    p: Ptr, g: Ptr, sq: Ptr, gavg: Ptr, buf: Ptr, n: number,
+    gradSign: number, weightDecay: number, lr: number, alpha: number, eps: number, momentum: number, shrink: number, flags: number,
+  ): void;
+  adadelta(p: Ptr, g: Ptr, sq: Ptr, acc: Ptr, n: number, gradSign: number, weightDecay: number, lr: number, rho: number, eps: number, shrink: number): void;
+  adam(
+    p: Ptr, g: Ptr, m: Ptr, v: Ptr, vmax: Ptr, n: number,
+    gradSign: number, weightDecay: number, decay: number, beta1: number, beta2: number,
+    stepM: number, stepG: number, invBc2: number, eps: number, shrink: number, flags: number,
+  ): void;
+  /** Index of the first NaN or infinite value of x[0..n), or -1. */
+  firstNonFinite(x: Ptr, n: number): number;
+  // Fused losses from logits (assembly/softmax_xent.ts): `total` 1 writes
+  // scale · Σ loss to out[0], 0 writes scale · loss per row (per element for
+  // BCE); forward keeps each row's log-sum-exp in lse and its softmax in
+  // probs for backward; upstream g is read with stride gStride (0: one value).
+  softmaxXentSparse(
+    x: Ptr, labels: Ptr, lse: Ptr, probs: Ptr, out: Ptr, rows: number, cols: number, smoothing: number, scale: number, total: number,
+  ): void;
+  softmaxXentSparseBackward(
+    probs: Ptr, labels: Ptr, g: Ptr, gStride: number, dx: Ptr, rows: number, cols: number, smoothing: number, scale: number,
+  ): void;
+  softmaxXentDense(x: Ptr, t: Ptr, lse: Ptr, probs: Ptr, out: Ptr, rows: number, cols: number, scale: number, total: number): void;
+  softmaxXentDenseBackward(probs: Ptr, t: Ptr, g: Ptr, gStride: number, dx: Ptr, rows: number, cols: number, scale: number): void;
+  bceWithLogits(x: Ptr, y: Ptr, posWeight: Ptr, out: Ptr, rows: number, cols: number, scale: number, total: number): void;
+  bceWithLogitsBackward(
+    x: Ptr, y: Ptr, posWeight: Ptr, g: Ptr, gStride: number, dx: Ptr, rows: number, cols: number, scale: number,
+  ): void;
 }

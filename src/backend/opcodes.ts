@@ -31,6 +31,10 @@ export enum Unary {
   Sigmoid = 18,
   /** x * p + q: arithmetic with a scalar operand, without a scalar tensor. */
   Affine = 19,
+  /** ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|): no overflow. */
+  Softplus = 20,
+  /** 1 for p < x < q, else 0 (relu6's gradient mask: 0 at the bounds, like PyTorch's hardtanh). */
+  Inside = 21,
 }
 
 /** Elementwise z = f(a, b). */
@@ -52,4 +56,16 @@ export enum Reduce {
   Sum = 0,
   Max = 1,
   Min = 2,
+}
+
+/** Bit flags of the optimizer update kernels (assembly/optim.ts). */
+export enum OptimFlag {
+  /** SGD, RMSprop: keep a momentum buffer. */
+  Momentum = 1,
+  /** Adagrad, RMSprop, Adam family: ε inside the square root (a lecture form). */
+  EpsInsideSqrt = 2,
+  /** RMSprop: divide by the centred second moment v − (mean g)². */
+  Centered = 4,
+  /** Adam: AMSGrad, the running max of the raw second moment. */
+  Amsgrad = 8,
 }

@@ -40,15 +40,29 @@ export interface OpInfo {
 /** Every declared op, built-in and custom, by name. */
 export const opTable = new Map<string, OpInfo>();
 
+function register(name: string, kinks: readonly Kink[] = []): void {
+  if (opTable.has(name)) throw new ArgumentError('defineOp', `an op named '${name}' already exists`);
+  opTable.set(name, { name, kinks });
+}
+
 export function op<P = undefined>(spec: OpSpec<P>): (inputs: readonly Tensor[], params: P) => Tensor {
-  if (opTable.has(spec.name)) throw new ArgumentError('defineOp', `an op named '${spec.name}' already exists`);
-  opTable.set(spec.name, { name: spec.name, kinks: spec.kinks ?? [] });
+  register(spec.name, spec.kinks);
   const { name, forward, vjp } = spec;
   return (inputs, params) => {
     checkInputs(name, inputs);
     const out = noGrad(() => forward(inputs, params));
     return record(out, name, inputs, (g) => vjp(g, inputs, out, params));
   };
+}
+
+/**
+ * Lists a function composed of declared ops (a loss, say) in the op table:
+ * its gradient is theirs, but the kinks it inherits are stated and probed
+ * under its own name like any op's.
+ */
+export function composite<F extends (...args: never[]) => Tensor>(name: string, kinks: readonly Kink[], fn: F): F {
+  register(name, kinks);
+  return fn;
 }
 
 export interface CustomOpSpec {

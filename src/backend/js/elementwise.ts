@@ -24,6 +24,8 @@ export function unaryScalar(op: Unary, x: number, p: number, q: number): number 
     case Unary.Tanh: return Math.tanh(x);
     case Unary.Sigmoid: return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
     case Unary.Affine: return x * p + q;
+    case Unary.Softplus: return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    case Unary.Inside: return x > p && x < q ? 1 : 0;
   }
 }
 

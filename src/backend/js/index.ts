@@ -5,7 +5,9 @@ import type { Memory } from '../memory.js';
 import { elementwiseKernels } from './elementwise.js';
 import { indexingKernels } from './indexing.js';
 import { matmulKernels } from './matmul.js';
+import { optimKernels } from './optim.js';
 import { reduceKernels } from './reduce.js';
+import { softmaxXentKernels } from './softmax_xent.js';
 import { JsViews } from './views.js';
 
 export function jsKernels(memory: Memory, dtype: 'float32' | 'float64'): Kernels {
@@ -15,5 +17,7 @@ export function jsKernels(memory: Memory, dtype: 'float32' | 'float64'): Kernels
     ...reduceKernels(views),
     ...indexingKernels(views),
     ...matmulKernels(views),
+    ...optimKernels(views),
+    ...softmaxXentKernels(views),
   };
 }

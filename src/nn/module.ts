@@ -1,0 +1,368 @@
+// Modules: containers of parameters with PyTorch's names ("0.weight") and
+// state dicts, so a model saved here loads into the equivalent torch.nn model.
+import type { Backend } from '../backend/backend.js';
+import { ArgumentError, CheckpointError, ShapeError } from '../errors.js';
+import type { TensorRecord } from '../io/safetensors.js';
+import { add, detach, matmul, relu, transpose, type ReluOptions } from '../ops/index.js';
+import { Generator as Rng, defaultGenerator } from '../random.js';
+import { fmt, sameShape } from '../shape.js';
+import { noGrad } from '../tape.js';
+import { Tensor, tensor } from '../tensor.js';
+import * as F from './functional.js';
+
+interface Param {
+  tensor: Tensor;
+  /** Stored as the transpose of its state-dict layout (Linear's weight). */
+  transposed: boolean;
+}
+
+/** A state dict entry: a tensor, or raw values such as decodeSafetensors returns. */
+export type StateEntry = Tensor | TensorRecord;
+
+export interface LoadStateDictOptions {
+  /** Every parameter must be in the state and every state entry must be a parameter (default true). */
+  strict?: boolean;
+}
+
+/** The base of every layer and model: override forward(), register parameters and submodules in the constructor. */
+export abstract class Module<In = Tensor, Out = Tensor> {
+  /** Set by train()/eval(); layers that act differently in training read it. */
+  training = true;
+  readonly #params = new Map<string, Param>();
+  readonly #children = new Map<string, Module<any, any>>();
+
+  abstract forward(input: In): Out;
+
+  #checkName(name: string): void {
+    if (typeof name !== 'string' || name === '' || name.includes('.') || name.includes('/')) {
+      throw new ArgumentError('Module', `a parameter or submodule name must be a non-empty string without '.' or '/', got ${JSON.stringify(name)}`);
+    }
+    if (this.#params.has(name) || this.#children.has(name)) throw new ArgumentError('Module', `the name '${name}' is already registered`);
+  }
+
+  /**
+   * Adds a parameter (a leaf with requiresGrad). `transposed` declares that the
+   * state dict holds its transpose, as Linear does for PyTorch's [out, in] layout.
+   */
+  protected registerParameter(name: string, t: Tensor, options: { transposed?: boolean } = {}): Tensor {
+    this.#checkName(name);
+    if (!(t instanceof Tensor) || t.dtype === 'int32' || !t.requiresGrad) {
+      throw new ArgumentError('Module', `parameter '${name}' must be a float Tensor created with requiresGrad: true`);
+    }
+    if (options.transposed && t.rank !== 2) throw new ShapeError('Module', `transposed parameter '${name}' must be 2-D, got shape ${fmt(t.shape)}`);
+    this.#params.set(name, { tensor: t, transposed: options.transposed ?? false });
+    return t;
+  }
+
+  protected registerModule<M extends Module<any, any>>(name: string, m: M): M {
+    this.#checkName(name);
+    if (!(m instanceof Module)) throw new ArgumentError('Module', `submodule '${name}' must be a Module`);
+    this.#children.set(name, m);
+    return m;
+  }
+
+  #walk(prefix: string, out: [string, Param][] = []): [string, Param][] {
+    for (const [name, p] of this.#params) out.push([prefix + name, p]);
+    for (const [name, m] of this.#children) m.#walk(`${prefix}${name}.`, out);
+    return out;
+  }
+
+  /** Direct submodules with their names, in registration order. */
+  namedChildren(): [string, Module<any, any>][] {
+    return [...this.#children];
+  }
+
+  /** Every parameter with its dotted path ('0.weight'), own parameters before submodules'. */
+  namedParameters(): [string, Tensor][] {
+    return this.#walk('').map(([name, p]) => [name, p.tensor]);
+  }
+
+  parameters(): Tensor[] {
+    return this.#walk('').map(([, p]) => p.tensor);
+  }
+
+  /** Sets training mode on this module and every submodule. */
+  train(mode = true): this {
+    this.training = mode;
+    for (const m of this.#children.values()) m.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+
+  /**
+   * The parameters by dotted name in PyTorch's layout. Entries share storage
+   * with the parameters, except transposed ones (Linear weights), which are
+   * copies made in the current scope.
+   */
+  stateDict(): Record<string, Tensor> {
+    const state: Record<string, Tensor> = {};
+    for (const [name, p] of this.#walk('')) {
+      state[name] = p.transposed ? noGrad(() => transpose(p.tensor)) : detach(p.tensor);
+    }
+    return state;
+  }
+
+  /**
+   * Copies values into the parameters in place (optimizers holding them keep
+   * working). Everything is checked first; on any mismatch nothing changes.
+   */
+  loadStateDict(state: Record<string, StateEntry>, options: LoadStateDictOptions = {}): void {
+    const op = 'loadStateDict';
+    if (state === null || typeof state !== 'object') throw new ArgumentError(op, `state must be an object of tensors, got ${String(state)}`);
+    const own = this.#walk('');
+    const names = new Set(own.map(([name]) => name));
+    const missing = own.map(([name]) => name).filter((name) => !Object.hasOwn(state, name));
+    const unexpected = Object.keys(state).filter((name) => !names.has(name));
+    if ((options.strict ?? true) && (missing.length > 0 || unexpected.length > 0)) {
+      const list = (xs: string[]) => (xs.length ? xs.map((x) => `'${x}'`).join(', ') : 'none');
+      throw new CheckpointError(op, `the state does not match the model: missing ${list(missing)}; unexpected ${list(unexpected)} (pass { strict: false } to load only the tensors both have)`);
+    }
+    const loads: [Param, StateEntry][] = [];
+    for (const [name, p] of own) {
+      if (!Object.hasOwn(state, name)) continue;
+      const entry = state[name];
+      p.tensor.storage.assertAlive(op);
+      const { shape, dtype } = describeEntry(entry, name);
+      const expected = p.transposed ? [...p.tensor.shape].reverse() : p.tensor.shape;
+      if (!sameShape(shape, expected)) {
+        throw new CheckpointError(op, `tensor '${name}' has shape ${fmt(shape)} in the state but ${fmt(expected)} in the model`);
+      }
+      if (dtype === 'int32' || dtype === 'I32') throw new CheckpointError(op, `tensor '${name}' holds integers (${dtype}); parameters need floats`);
+      loads.push([p, entry]);
+    }
+    // Read everything before writing: an entry may share storage with another parameter.
+    const values = loads.map(([, entry]) => (entry instanceof Tensor ? entry.data() : entry.data));
+    loads.forEach(([p], i) => writeParam(p, values[i]));
+  }
+
+  /** Frees every parameter's storage (and gradient) now. */
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+  }
+}
+
+function describeEntry(entry: StateEntry, name: string): { shape: readonly number[]; dtype: string } {
+  if (entry instanceof Tensor) {
+    entry.storage.assertAlive('loadStateDict');
+    return entry;
+  }
+  const ok = entry !== null && typeof entry === 'object' && Array.isArray(entry.shape) && ArrayBuffer.isView(entry.data);
+  if (!ok) throw new CheckpointError('loadStateDict', `entry '${name}' must be a Tensor or { dtype, shape, data }`);
+  const size = entry.shape.reduce((n, d) => n * d, 1);
+  if (entry.data.length !== size) {
+    throw new CheckpointError('loadStateDict', `entry '${name}' has ${entry.data.length} values but shape ${fmt(entry.shape)} needs ${size}`);
+  }
+  return entry;
+}
+
+function writeParam(p: Param, values: ArrayLike<number>): void {
+  const t = p.tensor;
+  let src = values;
+  if (p.transposed) {
+    // The state holds [cols, rows] of our [rows, cols].
+    const [rows, cols] = t.shape;
+    const out = new Float64Array(t.size);
+    for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) out[r * cols + c] = values[c * rows + r];
+    src = out;
+  }
+  t.backend.floats.set(src, t.ptr >> (t.dtype === 'float64' ? 3 : 2));
+}
+
+/** A persistent trainable tensor, even when the model is built inside a scope. */
+function parameter(values: ArrayLike<number>, shape: number[], backend?: Backend): Tensor {
+  return tensor(values, shape, { backend, requiresGrad: true }).keep();
+}
+
+export type Init = 'he' | 'xavier';
+
+export interface LinearOptions {
+  /** Add a learnable bias (default true); biases start at 0. */
+  bias?: boolean;
+  /** 'he' (default): normal, std √(2/in), for ReLU; 'xavier': uniform in ±√(6/(in+out)), for tanh/sigmoid. */
+  init?: Init;
+  /** Seed for the initial weights; without it (and without generator) the default generator (manualSeed) is used. */
+  seed?: number;
+  /** Draw the weights from this generator (how MLP gives its layers different weights from one seed). */
+  generator?: Rng;
+  backend?: Backend;
+}
+
+function checkPositiveInt(value: number, what: string, op: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new ArgumentError(op, `${what} must be a positive integer, got ${value}`);
+}
+
+function generatorFor(options: { seed?: number; generator?: Rng }): Rng {
+  return options.generator ?? (options.seed === undefined ? defaultGenerator : new Rng(options.seed));
+}
+
+/**
+ * y = x·W + b. The weight is stored [in, out] so the forward pass is one
+ * matmul; its state dict entry is the transpose, PyTorch's [out, in].
+ */
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
+    super();
+    checkPositiveInt(inFeatures, 'inFeatures', 'Linear');
+    checkPositiveInt(outFeatures, 'outFeatures', 'Linear');
+    const init = options.init ?? 'he';
+    if (init !== 'he' && init !== 'xavier') throw new ArgumentError('Linear', `init must be 'he' or 'xavier', got ${JSON.stringify(init)}`);
+    const g = generatorFor(options);
+    const w = new Float64Array(inFeatures * outFeatures);
+    if (init === 'he') {
+      const std = Math.sqrt(2 / inFeatures);
+      for (let i = 0; i < w.length; i++) w[i] = std * g.normal();
+    } else {
+      const bound = Math.sqrt(6 / (inFeatures + outFeatures));
+      for (let i = 0; i < w.length; i++) w[i] = bound * (2 * g.uniform() - 1);
+    }
+    this.weight = this.registerParameter('weight', parameter(w, [inFeatures, outFeatures], options.backend), { transposed: true });
+    this.bias = options.bias ?? true ? this.registerParameter('bias', parameter(new Float64Array(outFeatures), [outFeatures], options.backend)) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor) || x.rank < 2 || x.shape[x.rank - 1] !== this.inFeatures) {
+      const shape = x instanceof Tensor ? fmt(x.shape) : typeof x;
+      throw new ShapeError('Linear', `Linear(${this.inFeatures}, ${this.outFeatures}) expects input [batch, ${this.inFeatures}], got ${shape}`);
+    }
+    const y = matmul(x, this.weight);
+    return this.bias ? add(y, this.bias) : y;
+  }
+}
+
+/** Runs its modules in order; they are named '0', '1', ... as in torch.nn.Sequential. */
+export class Sequential extends Module {
+  readonly layers: readonly Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    layers.forEach((m, i) => this.registerModule(String(i), m));
+    this.layers = layers;
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.layers) y = m.forward(y);
+    return y;
+  }
+}
+
+export class ReLU extends Module {
+  constructor(readonly options: ReluOptions = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return relu(x, this.options);
+  }
+}
+
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return F.tanh(x);
+  }
+}
+
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return F.sigmoid(x);
+  }
+}
+
+export class Softplus extends Module {
+  forward(x: Tensor): Tensor {
+    return F.softplus(x);
+  }
+}
+
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.leakyRelu(x, this.negativeSlope);
+  }
+}
+
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.elu(x, this.alpha);
+  }
+}
+
+/** Leaky ReLU with learnable slopes: one shared, or one per channel (dimension 1), as torch.nn.PReLU. */
+export class PReLU extends Module {
+  readonly weight: Tensor;
+
+  constructor(numParameters = 1, options: { init?: number; backend?: Backend } = {}) {
+    super();
+    checkPositiveInt(numParameters, 'numParameters', 'PReLU');
+    const init = options.init ?? 0.25;
+    if (!Number.isFinite(init)) throw new ArgumentError('PReLU', `init must be a finite number, got ${init}`);
+    this.weight = this.registerParameter('weight', parameter(new Float64Array(numParameters).fill(init), [numParameters], options.backend));
+  }
+
+  forward(x: Tensor): Tensor {
+    return F.prelu(x, this.weight);
+  }
+}
+
+/** Activation modules MLP can place between its layers, by name. */
+export const activations = {
+  relu: () => new ReLU(),
+  tanh: () => new Tanh(),
+  sigmoid: () => new Sigmoid(),
+  softplus: () => new Softplus(),
+  leakyRelu: () => new LeakyReLU(),
+  elu: () => new ELU(),
+  prelu: ({ backend }) => new PReLU(1, { backend }),
+} satisfies Record<string, (options: { backend?: Backend }) => Module>;
+
+export type ActivationName = keyof typeof activations;
+
+export interface MLPOptions extends Omit<LinearOptions, 'generator'> {
+  /** Between hidden layers (none after the last): a name or a factory (given the backend); default 'relu'. */
+  activation?: ActivationName | ((options: { backend?: Backend }) => Module);
+}
+
+function mlpLayers(sizes: readonly number[], options: MLPOptions): Module[] {
+  if (!Array.isArray(sizes) || sizes.length < 2) {
+    throw new ArgumentError('MLP', `sizes must list at least the input and output sizes, e.g. [784, 128, 10], got ${JSON.stringify(sizes)}`);
+  }
+  sizes.forEach((n, i) => checkPositiveInt(n, `sizes[${i}]`, 'MLP'));
+  const activation = options.activation ?? 'relu';
+  const make = typeof activation === 'function' ? activation : activations[activation];
+  if (typeof make !== 'function') {
+    throw new ArgumentError('MLP', `unknown activation ${JSON.stringify(activation)}; valid: ${Object.keys(activations).join(', ')} or a function returning a Module`);
+  }
+  const { seed, activation: _, ...linear } = options;
+  const generator = generatorFor({ seed });
+  const layers: Module[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    if (i > 0) layers.push(make({ backend: options.backend }));
+    layers.push(new Linear(sizes[i], sizes[i + 1], { ...linear, generator }));
+  }
+  return layers;
+}
+
+/** Linear layers of the given sizes with an activation between them: MLP([784, 128, 10]). */
+export class MLP extends Sequential {
+  constructor(sizes: readonly number[], options: MLPOptions = {}) {
+    super(...mlpLayers(sizes, options));
+  }
+}

@@ -1,0 +1,41 @@
+// Checkpoint files for Node. A save writes a temporary file in the target's
+// directory, flushes it and renames it over the target, so a crash leaves
+// either the old checkpoint or the new one, never a torn file.
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointOptions } from '../io/safetensors.js';
+import type { Module } from '../nn/module.js';
+
+/** Writes bytes to `path` atomically (temporary file + fsync + rename). */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const file = await open(tmp, 'wx');
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  // Persist the rename itself; some platforms cannot open a directory, which is fine.
+  const dir = await open(dirname(path), 'r').catch(() => null);
+  await dir?.sync().catch(() => {});
+  await dir?.close();
+}
+
+/** Saves the model's state dict (PyTorch layout) and any extra tensors as a safetensors file. */
+export async function saveCheckpoint(path: string, model: Module<any, any>, options: CheckpointOptions = {}): Promise<void> {
+  // Encoding first: bad input fails before the file system is touched.
+  await writeFileAtomic(path, new Uint8Array(encodeCheckpoint(model, options)));
+}
+
+/** Loads a safetensors checkpoint into `model`; a malformed or mismatched file leaves the model unchanged. */
+export async function loadCheckpoint(path: string, model: Module<any, any>, options: { strict?: boolean } = {}): Promise<Checkpoint> {
+  return decodeCheckpoint(await readFile(path), model, options);
+}

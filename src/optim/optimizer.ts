@@ -1,0 +1,285 @@
+// The base of every optimizer: parameter groups with their own options, each
+// kept in contiguous storage (store.ts), zeroGrad, and stateDict() /
+// loadStateDict() as a JSON-able header plus typed-array buffers.
+import type { FloatDType } from '../backend/backend.js';
+import { ArgumentError, BackendError, CheckpointError, NonFiniteGradientError, ReleasedTensorError } from '../errors.js';
+import { fmt, sameShape } from '../shape.js';
+import { scope, type Storage } from '../storage.js';
+import { Tensor } from '../tensor.js';
+import { GroupStore, type Run } from './store.js';
+import { checkNumber, checkOneOf, withDefaults } from './validate.js';
+
+export type NamedParams = Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
+/** A parameter group as given: its parameters and options overriding the optimizer's. */
+export type GroupSpec<O> = Partial<O> & { params: NamedParams };
+/** A parameter group: its options (which may be changed between steps, as schedulers do with lr) and parameters. */
+export type ParamGroup<O> = O & { readonly params: readonly Tensor[]; initialLr?: number };
+
+export interface OptimizerOptions {
+  /** On a NaN or infinite gradient step() throws a NonFiniteGradientError (default) or skips the step; either way nothing changes. */
+  nonFinite?: 'throw' | 'skip';
+}
+
+/** Computes the loss (calling backward() as needed); runs inside scope(), so the tensors it makes are released. */
+export type Closure = () => number | Tensor;
+
+export interface GroupState {
+  options: Record<string, unknown>;
+  shapes: number[][];
+  /** Per-parameter scalars ('step', ...), one number per parameter. */
+  scalars: Record<string, number[]>;
+  /** State block name -> index into buffers; a block holds the group's values in parameter order. */
+  buffers: Record<string, number>;
+}
+
+export interface OptimizerStateDict {
+  header: { type: string; format: 1; dtype: FloatDType; groups: GroupState[]; extra?: unknown };
+  /** Float32Array on float32 backends (Float64Array on js float64), so a resumed run is bit-identical. */
+  buffers: (Float32Array | Float64Array)[];
+}
+
+export function evaluate(closure: Closure, op: string): number {
+  if (typeof closure !== 'function') throw new ArgumentError(op, `closure must be a function returning the loss, got ${typeof closure}`);
+  return scope(() => {
+    const loss = closure();
+    if (loss instanceof Tensor) return loss.item();
+    if (typeof loss !== 'number') throw new ArgumentError(op, `closure must return the loss as a number or a one-element Tensor, got ${typeof loss}`);
+    return loss;
+  });
+}
+
+function isGroupSpec(x: unknown): x is GroupSpec<object> {
+  return x !== null && typeof x === 'object' && !(x instanceof Tensor) && !Array.isArray(x) && 'params' in x;
+}
+
+export abstract class Optimizer<O extends { lr: number }> {
+  readonly paramGroups: ParamGroup<O>[] = [];
+  readonly nonFinite: 'throw' | 'skip';
+  /** Steps skipped for a non-finite gradient (with nonFinite: 'skip'). */
+  skippedSteps = 0;
+  protected readonly stores: GroupStore[] = [];
+  protected readonly defaults: O;
+  private disposed = false;
+
+  constructor(
+    /** The optimizer's name: in errors and in state dicts, which load only into the same type. */
+    readonly type: string,
+    params: NamedParams | readonly GroupSpec<O>[],
+    defaults: O,
+    options: Partial<O> & OptimizerOptions,
+  ) {
+    this.defaults = withDefaults(type, defaults, options, ['nonFinite']);
+    this.validate(this.defaults, type, false);
+    this.nonFinite = options.nonFinite ?? 'throw';
+    checkOneOf(type, 'nonFinite', this.nonFinite, ['throw', 'skip']);
+    if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) {
+      throw new ArgumentError(type, `params must be an array of tensors, of [name, tensor] pairs or of parameter groups, got ${String(params)}`);
+    }
+    const list = [...(params as Iterable<unknown>)];
+    if (list.length === 0) throw new ArgumentError(type, 'got an empty parameter list');
+    if (list.every(isGroupSpec)) for (const spec of list) this.addParamGroup(spec as GroupSpec<O>);
+    else this.addParamGroup({ params: list } as unknown as GroupSpec<O>);
+  }
+
+  /** Throws an ArgumentError for a bad option; at a step, lr may be 0 (where a schedule can take it). */
+  protected abstract validate(o: O, op: string, atStep: boolean): void;
+
+  /** Per-parameter scalar state besides 'step', with initial values. */
+  protected scalarDefaults(): Record<string, number> {
+    return {};
+  }
+
+  /** Every state block this optimizer may keep: a state dict naming others is refused. */
+  protected abstract readonly stateKeys: readonly string[];
+
+  abstract step(closure?: Closure): number | undefined;
+
+  addParamGroup(spec: GroupSpec<O>): void {
+    const op = `${this.type}.addParamGroup`;
+    this.assertUsable(op);
+    if (!isGroupSpec(spec)) throw new ArgumentError(op, 'a parameter group must be an object with a params list');
+    const taken = new Set<Storage>(this.stores.flatMap((s) => s.tensors.map((t) => t.storage)));
+    const tensors: Tensor[] = [];
+    const names: string[] = [];
+    [...(spec.params as Iterable<unknown>)].forEach((entry, i) => {
+      const [name, t] = Array.isArray(entry) ? entry : [`param ${i}`, entry];
+      if (!(t instanceof Tensor)) throw new ArgumentError(op, `parameter ${i} must be a Tensor or a [name, Tensor] pair, got ${typeof t}`);
+      t.storage.assertAlive(op);
+      if (t.dtype === 'int32') throw new BackendError(op, `parameter '${name}' is an int32 tensor; optimizers update float tensors`);
+      if (t.node) throw new ArgumentError(op, `parameter '${name}' was computed by '${t.node.op}'; only leaf tensors can be optimized`);
+      if (tensors.length > 0 && t.backend !== tensors[0].backend) {
+        throw new BackendError(op, `parameters of a group must share a backend: '${name}' is on ${t.backend.label}, '${names[0]}' on ${tensors[0].backend.label}`);
+      }
+      if (taken.has(t.storage)) throw new ArgumentError(op, `parameter '${name}' appears twice (or shares storage with another parameter)`);
+      if (t.storage.bytes !== t.size * t.backend.bytesPerElement) throw new ArgumentError(op, `parameter '${name}' shares storage with a larger tensor`);
+      taken.add(t.storage);
+      tensors.push(t);
+      names.push(String(name));
+    });
+    if (tensors.length === 0) throw new ArgumentError(op, 'got an empty parameter list');
+    const o = withDefaults(op, this.defaults, spec, ['params']);
+    this.validate(o, op, false);
+    this.stores.push(new GroupStore(tensors, names, this.scalarDefaults()));
+    this.paramGroups.push({ ...o, params: tensors });
+  }
+
+  /**
+   * Zeroes every gradient. With setToNone (default, as PyTorch) parameters
+   * then have no gradient, and a step skips those that get none from backward.
+   */
+  zeroGrad(setToNone = true): void {
+    this.assertUsable(`${this.type}.zeroGrad`);
+    for (const s of this.stores) s.zeroGrad(setToNone);
+  }
+
+  /**
+   * Checks every gradient the runs of each group will read: true when all are
+   * finite; false (and one more skipped step) with nonFinite 'skip'; else throws naming the parameter.
+   */
+  protected gradientsFinite(plans: readonly (readonly Run[])[], op: string): boolean {
+    for (let gi = 0; gi < plans.length; gi++) {
+      const s = this.stores[gi];
+      for (const run of plans[gi]) {
+        const at = s.backend.kernels.firstNonFinite(s.at(s.grads, run.offset), run.n);
+        if (at < 0) continue;
+        if (this.nonFinite === 'skip') {
+          this.skippedSteps++;
+          return false;
+        }
+        let i = run.start;
+        while (i + 1 < run.end && s.offsets[i + 1] <= run.offset + at) i++;
+        const index = run.offset + at - s.offsets[i];
+        const value = s.backend.floats[s.at(s.grads, run.offset + at) / s.bytesPerElement];
+        throw new NonFiniteGradientError(
+          op,
+          `the gradient of ${s.describe(i, gi)} is ${value} at element ${index}; parameters and optimizer state were left unchanged ` +
+            `(pass { nonFinite: 'skip' } to skip such steps)`,
+          s.names[i],
+          index,
+          value,
+        );
+      }
+    }
+    return true;
+  }
+
+  protected assertUsable(op: string): void {
+    if (this.disposed) throw new ReleasedTensorError(op, 'the optimizer was disposed');
+  }
+
+  /** Optimizer-wide state beyond the groups' blocks (LBFGS): JSON-able, its arrays pushed to the buffers. */
+  protected saveExtra(_push: (a: Float32Array | Float64Array) => number): unknown {
+    return undefined;
+  }
+
+  /** Checks the extra state of a state dict and returns what applies it, run once everything checked out. */
+  protected loadExtra(_extra: unknown, _buffers: readonly unknown[], _op: string): () => void {
+    return () => {};
+  }
+
+  stateDict(): OptimizerStateDict {
+    this.assertUsable(`${this.type}.stateDict`);
+    const buffers: (Float32Array | Float64Array)[] = [];
+    const push = (a: Float32Array | Float64Array) => buffers.push(a) - 1;
+    const groups = this.paramGroups.map((group, gi): GroupState => {
+      const s = this.stores[gi];
+      const { params: _, ...options } = group;
+      const read = (b: Storage) => s.backend.floats.slice(b.ptr / s.bytesPerElement, b.ptr / s.bytesPerElement + s.numel);
+      return {
+        options: JSON.parse(JSON.stringify(options)),
+        shapes: s.tensors.map((t) => [...t.shape]),
+        scalars: Object.fromEntries(Object.entries(s.scalars).map(([k, v]) => [k, [...v]])),
+        buffers: Object.fromEntries([...s.state].map(([name, b]) => [name, push(read(b))])),
+      };
+    });
+    const extra = this.saveExtra(push);
+    const dtype = this.stores[0].backend.dtype;
+    return { header: { type: this.type, format: 1, dtype, groups, ...(extra === undefined ? {} : { extra }) }, buffers };
+  }
+
+  /**
+   * Restores a state dict from stateDict() (options, step counts, state).
+   * Everything is checked first: a different optimizer type, group count,
+   * parameter count or shape throws a CheckpointError and changes nothing.
+   */
+  loadStateDict(state: OptimizerStateDict): void {
+    const op = `${this.type}.loadStateDict`;
+    this.assertUsable(op);
+    const header = state?.header;
+    if (!header || typeof header !== 'object' || !Array.isArray(state.buffers) || !Array.isArray(header.groups)) {
+      throw new CheckpointError(op, 'expected { header, buffers } as returned by stateDict()');
+    }
+    if (header.type !== this.type) throw new CheckpointError(op, `the state is of a ${String(header.type)} optimizer, not ${this.type}`);
+    if (header.format !== 1) throw new CheckpointError(op, `unknown state format ${String(header.format)}; expected 1`);
+    if (header.groups.length !== this.stores.length) {
+      throw new CheckpointError(op, `the state has ${header.groups.length} parameter groups, this optimizer ${this.stores.length}`);
+    }
+    const plans = header.groups.map((g, gi) => this.checkGroupState(g, gi, state.buffers, op));
+    const applyExtra = this.loadExtra(header.extra, state.buffers, op);
+    // Allocation is the one step that can fail (out of memory): do it before changing anything.
+    plans.forEach((plan, gi) => plan.buffers.forEach(([name]) => this.stores[gi].buffer(name)));
+    plans.forEach((plan, gi) => {
+      const s = this.stores[gi];
+      const group = this.paramGroups[gi];
+      Object.assign(group, plan.options);
+      if (plan.initialLr === undefined) delete group.initialLr;
+      else group.initialLr = plan.initialLr;
+      for (const k of Object.keys(s.scalars)) s.scalars[k] = [...plan.scalars[k]];
+      // A block the state lacks was never initialised there: drop it, to be made afresh.
+      for (const [name, block] of s.state) {
+        if (plan.buffers.some(([n]) => n === name)) continue;
+        block.dispose();
+        s.state.delete(name);
+      }
+      for (const [name, data] of plan.buffers) s.backend.floats.set(data, s.state.get(name)!.ptr / s.bytesPerElement);
+    });
+    applyExtra();
+  }
+
+  private checkGroupState(g: GroupState, gi: number, buffers: readonly unknown[], op: string) {
+    const s = this.stores[gi];
+    if (!g || !Array.isArray(g.shapes) || g.shapes.length !== s.tensors.length) {
+      throw new CheckpointError(op, `group ${gi} has ${Array.isArray(g?.shapes) ? g.shapes.length : 'no'} parameters in the state but ${s.tensors.length} here`);
+    }
+    g.shapes.forEach((shape, i) => {
+      if (!Array.isArray(shape) || !sameShape(shape, s.tensors[i].shape)) {
+        throw new CheckpointError(op, `${s.describe(i, gi)} has shape ${Array.isArray(shape) ? fmt(shape) : String(shape)} in the state`);
+      }
+    });
+    const { initialLr, ...rest } = g.options ?? {};
+    const options = withDefaults(op, this.defaults, rest);
+    this.validate(options, op, true);
+    if (initialLr !== undefined) checkNumber(op, 'initialLr', initialLr, { min: 0 });
+    const scalars = g.scalars ?? {};
+    for (const k of Object.keys(s.scalars)) {
+      const v = scalars[k];
+      if (!Array.isArray(v) || v.length !== s.tensors.length || !v.every(Number.isFinite)) {
+        throw new CheckpointError(op, `group ${gi} needs '${k}' as ${s.tensors.length} finite numbers, got ${JSON.stringify(v)}`);
+      }
+    }
+    const blocks = Object.entries(g.buffers ?? {}).map(([name, index]): [string, ArrayLike<number>] => {
+      if (!this.stateKeys.includes(name)) throw new CheckpointError(op, `group ${gi} has unknown state '${name}'; ${this.type} keeps ${this.stateKeys.join(', ') || 'none'}`);
+      return [name, checkBuffer(buffers, index, s.numel, `'${name}' of group ${gi}`, op)];
+    });
+    return { options, initialLr: initialLr as number | undefined, scalars, buffers: blocks };
+  }
+
+  /**
+   * Frees the optimizer's blocks. Parameters (and gradients) get their own
+   * storage back and stay usable; the optimizer does not.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const s of this.stores) s.release();
+    this.disposed = true;
+  }
+}
+
+/** buffers[index], checked to be a typed array of `length` numbers. */
+export function checkBuffer(buffers: readonly unknown[], index: unknown, length: number, what: string, op: string): ArrayLike<number> {
+  const b = Number.isInteger(index) ? buffers[index as number] : undefined;
+  if (!ArrayBuffer.isView(b) || (b as unknown as ArrayLike<number>).length !== length) {
+    throw new CheckpointError(op, `state ${what} must be a typed array of ${length} values (buffer ${String(index)})`);
+  }
+  return b as unknown as ArrayLike<number>;
+}

@@ -1,0 +1,71 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as sg from '../../src/index.js';
+import { MLP } from '../../src/nn/index.js';
+import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../../src/node/checkpoint.js';
+import { js64, wasmBackends } from '../helpers/backends.js';
+import { minimalRead } from './reader.js';
+
+const dir = await mkdtemp(join(tmpdir(), 'subgrad-ckpt-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const predictions = (model: MLP, x: sg.Tensor) => Array.from(sg.scope(() => model.forward(x).data()));
+
+describe('saveCheckpoint / loadCheckpoint', () => {
+  it.each([...wasmBackends, js64].map((b) => [b.label, b] as const))('save → load gives identical predictions (%s)', async (label, backend) => {
+    const path = join(dir, `mlp-${label}.safetensors`);
+    const trained = new MLP([10, 16, 4], { seed: 1, backend });
+    const x = sg.randn([8, 10], { seed: 2, backend });
+    await saveCheckpoint(path, trained, { extra: { lr: sg.tensor([0.01], undefined, { backend }) }, metadata: { epoch: '2' } });
+    const restored = new MLP([10, 16, 4], { seed: 99, backend });
+    expect(predictions(restored, x)).not.toEqual(predictions(trained, x));
+    const { extra, metadata } = await loadCheckpoint(path, restored);
+    expect(predictions(restored, x)).toEqual(predictions(trained, x));
+    expect(metadata.epoch).toBe('2');
+    expect(extra.lr.data[0]).toBeCloseTo(0.01, 7);
+    // The file on disk is plain safetensors with PyTorch's names.
+    const file = minimalRead(new Uint8Array(await readFile(path)));
+    expect(Object.keys(file.tensors)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias', 'extra/lr']);
+  });
+
+  it('overwrites atomically and leaves no temporary file', async () => {
+    const path = join(dir, 'overwrite.safetensors');
+    await writeFile(path, 'old contents');
+    await saveCheckpoint(path, new MLP([2, 2], { seed: 1, backend: js64 }));
+    expect(minimalRead(new Uint8Array(await readFile(path))).tensors['0.weight'].shape).toEqual([2, 2]);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a save that fails to encode leaves the existing file untouched', async () => {
+    const path = join(dir, 'keep.safetensors');
+    await writeFile(path, 'previous checkpoint');
+    const bad = { broken: { dtype: 'F32' as const, shape: [4], data: new Float32Array(1) } };
+    await expect(saveCheckpoint(path, new MLP([2, 2], { backend: js64 }), { extra: bad })).rejects.toThrow(/'extra\/broken' has 1 values but shape \[4\] needs 4/);
+    expect(await readFile(path, 'utf8')).toBe('previous checkpoint');
+  });
+
+  it('a failing rename removes the temporary file', async () => {
+    const target = join(dir, 'a-directory');
+    await mkdir(join(target, 'child'), { recursive: true });
+    await expect(writeFileAtomic(target, new Uint8Array([1, 2, 3]))).rejects.toThrow();
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(await readdir(target)).toEqual(['child']);
+  });
+
+  it('a truncated or mismatched file is rejected and the model is unchanged', async () => {
+    const path = join(dir, 'truncated.safetensors');
+    await saveCheckpoint(path, new MLP([3, 4], { seed: 1, backend: js64 }));
+    const bytes = await readFile(path);
+    await writeFile(path, bytes.subarray(0, bytes.length - 5));
+    const model = new MLP([3, 4], { seed: 2, backend: js64 });
+    const before = model.parameters().map((p) => Array.from(p.data()));
+    await expect(loadCheckpoint(path, model)).rejects.toThrow(sg.CheckpointError);
+    const other = join(dir, 'other.safetensors');
+    await saveCheckpoint(other, new MLP([3, 5], { seed: 1, backend: js64 }));
+    await expect(loadCheckpoint(other, model)).rejects.toThrow("tensor '0.weight' has shape [5, 3] in the state but [4, 3] in the model");
+    expect(model.parameters().map((p) => Array.from(p.data()))).toEqual(before);
+    await expect(loadCheckpoint(join(dir, 'missing.safetensors'), model)).rejects.toThrow(/ENOENT/);
+  });
+});

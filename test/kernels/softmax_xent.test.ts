@@ -1,0 +1,213 @@
+// The fused loss kernels (assembly/softmax_xent.ts) and the polynomial exp
+// behind them (assembly/exp.ts), on every Wasm variant: against the js
+// float64 reference kernels on awkward shapes, against the composed
+// reference (logSoftmax + pick, softplus), and exp's accuracy in ulp.
+import { describe, expect, it } from 'vitest';
+import { Unary } from '../../src/backend/opcodes.js';
+import { Generator, losses, nn, pick, scope, sum, tensor, type Backend, type Tensor } from '../../src/index.js';
+import { awkwardSizes, js64, wasmBackends } from '../helpers/backends.js';
+
+const F = nn.functional;
+const shapes: [number, number][] = [[1, 1], [3, 7], [17, 33], [128, 10], [128, 1000], [2, 257], [5, 127]];
+const byVariant = wasmBackends.map((b) => [b.label, b] as const);
+
+/** Logits: normal·3, with a row of ±1000 and a tie in every third row. */
+function logits(rows: number, cols: number, seed: number): number[] {
+  const g = new Generator(seed);
+  return Array.from({ length: rows * cols }, (_, i) => {
+    const [r, c] = [Math.floor(i / cols), i % cols];
+    if (r === 1) return c % 2 ? 1000 : -1000;
+    if (r % 3 === 2 && c === 1) return 0.5;
+    return r % 3 === 2 && c === 0 ? 0.5 : 3 * g.normal();
+  });
+}
+
+const uniform = (n: number, seed: number, lo = 0, hi = 1) => {
+  const g = new Generator(seed);
+  return Array.from({ length: n }, () => lo + (hi - lo) * g.uniform());
+};
+
+/** Runs the same kernel calls on js float64 and on backend; the outputs must agree to tol · max(1, |reference|). */
+function agree(backend: Backend, run: (b: Backend, t: (v: ArrayLike<number>, shape?: number[]) => Tensor) => Tensor[], tol = 2e-5): void {
+  const on = (b: Backend) => scope(() => run(b, (v, s) => tensor(v, s, { backend: b })).map((t) => Array.from(t.data())));
+  const want = on(js64);
+  const got = on(backend);
+  want.forEach((w, k) => {
+    // The worst element only: one expect per output keeps large shapes fast.
+    let worst = -1;
+    let excess = 0;
+    w.forEach((ref, i) => {
+      const e = Math.abs(got[k][i] - ref) - tol * Math.max(1, Math.abs(ref));
+      if (!(e <= excess)) [worst, excess] = [i, e];
+    });
+    expect(worst, `output ${k} [${worst}]: ${got[k][worst]} vs ${w[worst]}`).toBe(-1);
+  });
+}
+
+const labelsFor = (b: Backend, rows: number, cols: number) =>
+  tensor(Int32Array.from({ length: rows }, (_, r) => (r * 7 + 3) % cols), undefined, { backend: b });
+
+describe('fused softmax cross-entropy kernels agree with the js reference', () => {
+  it.each(byVariant)('sparse labels, forward (per row and total) and backward, with and without smoothing (%s)', (_l, backend) => {
+    for (const [rows, cols] of shapes) {
+      for (const smoothing of [0, 0.1]) {
+        agree(backend, (b, t) => {
+          const k = b.kernels;
+          const x = t(logits(rows, cols, rows + cols), [rows, cols]);
+          const labels = labelsFor(b, rows, cols);
+          const [lse, each, total] = [t(new Array(rows).fill(0)), t(new Array(rows).fill(0)), t([0])];
+          const probs = t(new Array(rows * cols).fill(0));
+          k.softmaxXentSparse(x.ptr, labels.ptr, lse.ptr, probs.ptr, each.ptr, rows, cols, smoothing, 0.5, 0);
+          k.softmaxXentSparse(x.ptr, labels.ptr, lse.ptr, probs.ptr, total.ptr, rows, cols, smoothing, 1 / rows, 1);
+          const g = t(uniform(rows, 5, -1, 1));
+          const [perRow, reduced] = [t(new Array(rows * cols).fill(0)), t(new Array(rows * cols).fill(0))];
+          k.softmaxXentSparseBackward(probs.ptr, labels.ptr, g.ptr, 1, perRow.ptr, rows, cols, smoothing, 1);
+          k.softmaxXentSparseBackward(probs.ptr, labels.ptr, g.ptr, 0, reduced.ptr, rows, cols, smoothing, 1 / rows);
+          return [lse, probs, each, total, perRow, reduced];
+        });
+      }
+    }
+  });
+
+  it.each(byVariant)('dense targets (rows of any non-negative mass), forward and backward (%s)', (_l, backend) => {
+    for (const [rows, cols] of shapes) {
+      agree(backend, (b, t) => {
+        const k = b.kernels;
+        const x = t(logits(rows, cols, rows * cols), [rows, cols]);
+        const target = t(uniform(rows * cols, 9), [rows, cols]);
+        const [lse, each, total] = [t(new Array(rows).fill(0)), t(new Array(rows).fill(0)), t([0])];
+        const probs = t(new Array(rows * cols).fill(0));
+        k.softmaxXentDense(x.ptr, target.ptr, lse.ptr, probs.ptr, each.ptr, rows, cols, 1, 0);
+        k.softmaxXentDense(x.ptr, target.ptr, lse.ptr, probs.ptr, total.ptr, rows, cols, 2, 1);
+        const g = t(uniform(rows, 3, -1, 1));
+        const dx = t(new Array(rows * cols).fill(0));
+        k.softmaxXentDenseBackward(probs.ptr, target.ptr, g.ptr, 1, dx.ptr, rows, cols, 0.5);
+        return [lse, probs, each, total, dx];
+      }, 5e-5);
+    }
+  });
+
+  it.each(byVariant)('BCE with logits, per element and total, backward with one upstream and per element (%s)', (_l, backend) => {
+    for (const n of awkwardSizes) {
+      for (const [rows, cols] of [[1, n], [3, n], [n, 2]]) {
+        agree(backend, (b, t) => {
+          const k = b.kernels;
+          const x = t(logits(rows, cols, n).map((v, i) => (i % 11 === 0 ? 40 * Math.sign(v) : v)), [rows, cols]);
+          const y = t(uniform(rows * cols, n + 1).map((v, i) => (i % 3 === 0 ? Math.round(v) : v)), [rows, cols]);
+          const pw = t(uniform(cols, 4, 0.5, 3));
+          const [each, total] = [t(new Array(rows * cols).fill(0)), t([0])];
+          k.bceWithLogits(x.ptr, y.ptr, pw.ptr, each.ptr, rows, cols, 1, 0);
+          k.bceWithLogits(x.ptr, y.ptr, pw.ptr, total.ptr, rows, cols, 1 / (rows * cols), 1);
+          const g = t(uniform(rows * cols, 6, -1, 1));
+          const [d1, d0] = [t(new Array(rows * cols).fill(0)), t(new Array(rows * cols).fill(0))];
+          k.bceWithLogitsBackward(x.ptr, y.ptr, pw.ptr, g.ptr, 1, d1.ptr, rows, cols, 1);
+          k.bceWithLogitsBackward(x.ptr, y.ptr, pw.ptr, g.ptr, 0, d0.ptr, rows, cols, 0.25);
+          return [each, total, d1, d0];
+        });
+      }
+    }
+  });
+});
+
+describe('fused losses agree with the composed reference', () => {
+  /** Loss values and logit gradients (upstream: ones) of fn on backend. */
+  function lossAndGrad(backend: Backend, x: number[], shape: number[], fn: (x: Tensor) => Tensor) {
+    return scope(() => {
+      const t = tensor(x, shape, { backend, requiresGrad: true });
+      const y = fn(t);
+      sum(y).backward();
+      const out = { y: Array.from(y.data()), g: Array.from(t.grad!.data()) };
+      t.grad!.dispose();
+      return out;
+    });
+  }
+
+  function expectClose(a: number[], b: number[], tol: number) {
+    const bad = a.findIndex((v, i) => !(Math.abs(v - b[i]) <= tol * Math.max(1, Math.abs(b[i]))));
+    expect(bad, `[${bad}] ${a[bad]} vs ${b[bad]}`).toBe(-1);
+  }
+
+  it.each([[js64.label, js64] as const, ...byVariant])('crossEntropy = -pick(logSoftmax(x), y) and = -Σ t·logSoftmax(x) (%s)', (_l, backend) => {
+    const tol = backend === js64 ? 1e-12 : 2e-5;
+    for (const [rows, cols] of shapes) {
+      const x = logits(rows, cols, 7 * rows + cols);
+      const labels = Array.from({ length: rows }, (_, r) => (r * 7 + 3) % cols);
+      const fused = lossAndGrad(backend, x, [rows, cols], (t) => losses.crossEntropy(t, labels, { reduction: 'none' }));
+      const composed = lossAndGrad(backend, x, [rows, cols], (t) =>
+        pick(F.logSoftmax(t), tensor(Int32Array.from(labels), undefined, { backend })).neg(),
+      );
+      expectClose(fused.y, composed.y, tol);
+      expectClose(fused.g, composed.g, tol);
+      const target = uniform(rows * cols, rows);
+      const dense = lossAndGrad(backend, x, [rows, cols], (t) => losses.crossEntropy(t, tensor(target, [rows, cols], { backend })));
+      const denseRef = lossAndGrad(backend, x, [rows, cols], (t) =>
+        F.logSoftmax(t).mul(tensor(target, [rows, cols], { backend })).sum().neg().div(rows),
+      );
+      expectClose(dense.y, denseRef.y, tol * 10);
+      expectClose(dense.g, denseRef.g, tol);
+    }
+  });
+
+  it.each([[js64.label, js64] as const, ...byVariant])('binaryCrossEntropyWithLogits = p·y·softplus(-x) + (1 - y)·softplus(x) (%s)', (_l, backend) => {
+    const tol = backend === js64 ? 1e-12 : 2e-5;
+    for (const [rows, cols] of [[1, 1], [3, 7], [17, 33]]) {
+      const x = logits(rows, cols, rows);
+      const y = uniform(rows * cols, cols);
+      const pw = uniform(cols, 2, 0.5, 2);
+      const fused = lossAndGrad(backend, x, [rows, cols], (t) =>
+        losses.binaryCrossEntropyWithLogits(t, tensor(y, [rows, cols], { backend }), { posWeight: tensor(pw, undefined, { backend }), reduction: 'sum' }),
+      );
+      const composed = lossAndGrad(backend, x, [rows, cols], (t) => {
+        const [yt, p] = [tensor(y, [rows, cols], { backend }), tensor(pw, undefined, { backend })];
+        return F.softplus(t.neg()).mul(yt.mul(p)).add(F.softplus(t).mul(yt.neg().add(1))).sum();
+      });
+      expectClose(fused.y, composed.y, tol * 10);
+      expectClose(fused.g, composed.g, tol);
+    }
+  });
+});
+
+describe('polynomial exp (assembly/exp.ts)', () => {
+  /** |got - exp(x)| in units in the last place of the float32 result. */
+  function worstUlp(backend: Backend, op: Unary, f: (x: number) => number, lo: number, hi: number): number {
+    const n = 100_003;
+    const xs = Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+    const ys = scope(() => {
+      const [x, out] = [tensor(xs, undefined, { backend }), tensor(new Float32Array(n), undefined, { backend })];
+      backend.kernels.unary(op, x.ptr, out.ptr, n, 0, 0);
+      return out.data();
+    });
+    let worst = 0;
+    xs.forEach((x, i) => {
+      const want = f(x);
+      const ulp = 2 ** (Math.floor(Math.log2(Math.abs(want))) - 23);
+      worst = Math.max(worst, Math.abs(ys[i] - want) / ulp);
+    });
+    return worst;
+  }
+
+  it.each(byVariant)('e^x is within 2 ulp over [-86.9, 88.7], softplus within 4 ulp (%s)', (_l, backend) => {
+    expect(worstUlp(backend, Unary.Exp, Math.exp, -86.9, 88.7)).toBeLessThanOrEqual(2);
+    expect(worstUlp(backend, Unary.Exp, Math.exp, -1, 1)).toBeLessThanOrEqual(2);
+    const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    expect(worstUlp(backend, Unary.Softplus, softplus, -30, 30)).toBeLessThanOrEqual(4);
+  });
+
+  it.each(byVariant)('inputs below -87 (results under 2e-38) give 0, large ones inf, NaN stays NaN (%s)', (_l, backend) => {
+    const x = [-1000, -200, -104, -87.1, -Infinity, 88.7, 89, 1000, Infinity, NaN, 0, -0];
+    // Padded to 16 so that the SIMD lanes (not only the scalar tail) see each value.
+    const padded = [...x, 0, 0, 0, 0];
+    const y = scope(() => {
+      const [t, out] = [tensor(padded, undefined, { backend }), tensor(new Array(16).fill(7), undefined, { backend })];
+      backend.kernels.unary(Unary.Exp, t.ptr, out.ptr, 16, 0, 0);
+      return Array.from(out.data()).slice(0, x.length);
+    });
+    // The SIMD lanes flush below -87; the scalar variant (Mathf.exp) may return a denormal there instead.
+    y.slice(0, 5).forEach((v) => expect(v).toBeLessThan(2e-38));
+    expect(y.slice(0, 5).every((v) => v >= 0)).toBe(true);
+    expect(y[5] / Math.exp(88.7)).toBeCloseTo(1, 5);
+    expect(y.slice(6, 9)).toEqual([Infinity, Infinity, Infinity]);
+    expect(y[9]).toBeNaN();
+    expect(y.slice(10)).toEqual([1, 1]);
+  });
+});
