@@ -1,8 +1,9 @@
 // Engine overhead: what the tape and dispatch cost per op on tiny tensors,
-// and the backward pass of a 100,000-node chain.
+// and the backward pass of a long chain, against TensorFlow.js doing the same.
 import { createBackend, add, mul, scope, tensor, type Backend } from '../src/index.js';
 import { supportedVariants } from '../src/backend/wasm.js';
-import { nsPer, quick, runSuite } from './harness.js';
+import { nsPer, quick, runSuite, type Contestant } from './harness.js';
+import { loadTf, tfBackends, type TfBackend } from './tfjs.js';
 
 const CHAIN = 1000;
 const LONG = quick ? 20_000 : 100_000;
@@ -11,40 +12,56 @@ const backends: Backend[] = [
   ...supportedVariants().map((kernels) => createBackend({ backend: 'wasm', kernels })),
   createBackend({ backend: 'js', dtype: 'float32' }),
 ];
+const activate = await loadTf();
 
-function chain(backend: Backend, length: number, grad: boolean, backward: boolean) {
+/** y ← (y + 0.001) · 0.999, `length` ops in all, optionally recorded and differentiated. */
+function ours(backend: Backend, length: number, grad: boolean, backward: boolean): Contestant {
   const x = tensor([1, 2, 3, 4], undefined, { backend, requiresGrad: grad });
-  return () =>
-    scope(() => {
-      let y = x;
-      for (let i = 0; i < length; i += 2) y = mul(add(y, 1e-3), 0.999);
-      if (backward) y.backward(tensor([1, 1, 1, 1], undefined, { backend }));
-    });
+  const upstream = tensor([1, 1, 1, 1], undefined, { backend });
+  return {
+    name: backend.label,
+    fn: () =>
+      scope(() => {
+        let y = x;
+        for (let i = 0; i < length; i += 2) y = mul(add(y, 1e-3), 0.999);
+        if (backward) y.backward(upstream);
+      }),
+  };
 }
+
+function theirs(name: TfBackend, length: number, backward: boolean): Contestant {
+  const tf = activate(name);
+  const x = tf.tensor1d([1, 2, 3, 4]);
+  const chain = (v: typeof x) => {
+    let y = v;
+    for (let i = 0; i < length; i += 2) y = y.add(1e-3).mul(0.999);
+    return y;
+  };
+  const grad = tf.grad(chain);
+  return {
+    name,
+    fn: () => {
+      activate(name);
+      tf.tidy(() => (backward ? grad(x) : chain(x))).dispose();
+    },
+  };
+}
+
+const cases = [
+  { title: `forward, ${CHAIN} ops on [4], nothing recorded`, length: CHAIN, grad: false, backward: false },
+  { title: `forward + backward, ${CHAIN} ops on [4]`, length: CHAIN, grad: true, backward: true },
+  { title: `forward + backward, ${LONG}-op chain`, length: LONG, grad: true, backward: true },
+];
 
 await runSuite(
   'engine',
-  [
-    {
-      name: `forward, ${CHAIN} ops on [4], no grad`,
-      metric: nsPer(CHAIN, 'ns/op'),
-      contestants: backends.map((b) => ({ name: b.label, fn: chain(b, CHAIN, false, false) })),
-    },
-    {
-      name: `forward recorded, ${CHAIN} ops on [4]`,
-      metric: nsPer(CHAIN, 'ns/op'),
-      contestants: backends.map((b) => ({ name: b.label, fn: chain(b, CHAIN, true, false) })),
-    },
-    {
-      name: `forward + backward, ${CHAIN} ops on [4]`,
-      metric: nsPer(CHAIN, 'ns/op'),
-      contestants: backends.map((b) => ({ name: b.label, fn: chain(b, CHAIN, true, true) })),
-    },
-    {
-      name: `forward + backward, ${LONG}-op chain`,
-      metric: nsPer(LONG, 'ns/op'),
-      contestants: backends.slice(0, 1).map((b) => ({ name: b.label, fn: chain(b, LONG, true, true) })),
-    },
-  ],
-  { baselines: ['js-float32'] },
+  cases.map(({ title, length, grad, backward }) => ({
+    name: title,
+    metric: nsPer(length, 'ns/op'),
+    contestants: [
+      ...(length === CHAIN ? backends : backends.slice(0, 1)).map((b) => ours(b, length, grad, backward)),
+      ...(length === CHAIN ? tfBackends.map((t) => theirs(t, length, backward)) : []),
+    ],
+  })),
+  { baselines: ['js-float32', 'tfjs-wasm'] },
 );

@@ -50,6 +50,9 @@ export const nsPer = (items: number, unit = 'ns/param'): Metric => ({ unit, valu
 
 export const quick = process.env.BENCH_QUICK === '1';
 
+/** Every suite run in this process, with its printed table (bench/all.ts gathers them). */
+export const session: { suite: string; table: string[]; cases: Record<string, Result[]> }[] = [];
+
 function measure(c: Contestant): Omit<Result, 'ratios' | 'metric'> {
   const bench = new Benchmark(c.name, c.fn, quick ? { maxTime: 0.25, minSamples: 5 } : { maxTime: 1.5, minSamples: 10 });
   bench.run({ async: false });
@@ -68,9 +71,14 @@ function formatTime(s: number): string {
 export async function runSuite(suite: string, cases: Case[], options: SuiteOptions = {}): Promise<Record<string, Result[]>> {
   const baselines = options.baselines ?? [];
   const all: Record<string, Result[]> = {};
+  const table: string[] = [];
+  const print = (line: string) => {
+    table.push(line);
+    console.log(line);
+  };
   console.log(`\n## ${suite}${quick ? ' (quick)' : ''}\n`);
-  console.log(`| case | contestant | median | ±rme | throughput | ${baselines.map((b) => `× ${b}`).join(' | ')} |`);
-  console.log(`|---|---|---|---|---|${baselines.map(() => '---|').join('')}`);
+  print(`| case | contestant | median | ±rme | throughput | ${baselines.map((b) => `× ${b}`).join(' | ')} |`);
+  print(`|---|---|---|---|---|${baselines.map(() => '---|').join('')}`);
   for (const c of cases) {
     const measured = c.contestants.map(measure);
     const results: Result[] = measured.map((m) => {
@@ -85,10 +93,11 @@ export async function runSuite(suite: string, cases: Case[], options: SuiteOptio
     for (const r of results) {
       const tp = r.metric ? `${r.metric.value.toPrecision(4)} ${r.metric.unit}` : '';
       const ratios = baselines.map((b) => (r.ratios[b] === undefined ? '' : `${r.ratios[b].toFixed(2)}×`));
-      console.log(`| ${c.name} | ${r.contestant} | ${formatTime(r.medianSeconds)} | ${r.rme.toFixed(1)}% | ${tp} | ${ratios.join(' | ')} |`);
+      print(`| ${c.name} | ${r.contestant} | ${formatTime(r.medianSeconds)} | ${r.rme.toFixed(1)}% | ${tp} | ${ratios.join(' | ')} |`);
     }
     all[c.name] = results;
   }
+  session.push({ suite, table, cases: all });
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${suite}.json`;
   const machine = { node: process.version, arch: arch(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
