@@ -32,7 +32,7 @@ function ours(backend: Backend, length: number, grad: boolean, backward: boolean
 function theirs(name: TfBackend, length: number, backward: boolean): Contestant {
   const tf = activate(name);
   const x = tf.tensor1d([1, 2, 3, 4]);
-  const chain = (v: typeof x) => {
+  const chain = (v: ReturnType<typeof tf.tensor>) => {
     let y = v;
     for (let i = 0; i < length; i += 2) y = y.add(1e-3).mul(0.999);
     return y;
