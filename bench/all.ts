@@ -22,7 +22,9 @@ const chosen = arg('--suites')?.split(',') ?? Object.keys(SUITES);
 const label = arg('--label') ?? 'latest';
 for (const name of chosen) {
   if (!SUITES[name]) throw new Error(`unknown suite '${name}'; valid: ${Object.keys(SUITES).join(', ')}`);
+  const t0 = performance.now();
   await SUITES[name]();
+  console.log(`(${name}: ${((performance.now() - t0) / 1e3).toFixed(0)} s)`);
 }
 
 /** Results of `contestant` in the cases of suites whose name starts with `suite` and whose case name matches. */

@@ -54,7 +54,7 @@ export const quick = process.env.BENCH_QUICK === '1';
 export const session: { suite: string; table: string[]; cases: Record<string, Result[]> }[] = [];
 
 function measure(c: Contestant): Omit<Result, 'ratios' | 'metric'> {
-  const bench = new Benchmark(c.name, c.fn, quick ? { maxTime: 0.25, minSamples: 5 } : { maxTime: 1.5, minSamples: 10 });
+  const bench = new Benchmark(c.name, c.fn, quick ? { maxTime: 0.15, minSamples: 5 } : { maxTime: 1.5, minSamples: 10 });
   bench.run({ async: false });
   if (bench.error) throw bench.error;
   const sample = [...bench.stats.sample].sort((a, b) => a - b);

@@ -5,10 +5,10 @@
 //   npm run bench:xent            (BENCH_QUICK=1 for a short run)
 import { createBackend, losses, scope, tensor, Generator, type Backend } from '../src/index.js';
 import { supportedVariants } from '../src/backend/wasm.js';
-import { perSecond, runSuite, type Contestant } from './harness.js';
+import { perSecond, quick, runSuite, type Contestant } from './harness.js';
 import { loadTf, tfBackends } from './tfjs.js';
 
-const shapes: [number, number][] = [[128, 10], [128, 1000], [512, 10000]];
+const shapes: [number, number][] = quick ? [[128, 10], [128, 1000]] : [[128, 10], [128, 1000], [512, 10000]];
 
 const backends: Backend[] = [
   ...supportedVariants().map((kernels) => createBackend({ backend: 'wasm', kernels })),

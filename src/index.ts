@@ -22,6 +22,8 @@ export * as nn from './nn/index.js';
 export * as losses from './losses/index.js';
 export * as data from './data/index.js';
 export * as optim from './optim/index.js';
+export { fit, evaluate, accuracy } from './train/index.js';
+export type { BatchLog, EarlyStoppingOptions, EpochLog, EvaluateOptions, FitCallbacks, FitControl, FitOptions, History, LossFn, Metric, TrainInfo } from './train/index.js';
 export { encodeSafetensors, decodeSafetensors, encodeCheckpoint, decodeCheckpoint, EXTRA_PREFIX } from './io/safetensors.js';
 export type { Checkpoint, CheckpointOptions, Safetensors, SafetensorsDType, TensorRecord } from './io/safetensors.js';
 

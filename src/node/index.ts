@@ -1,0 +1,4 @@
+// subgrad/node: what needs Node (files, the terminal).
+export { saveCheckpoint, loadCheckpoint, writeFileAtomic } from './checkpoint.js';
+export { progressBar } from './progress.js';
+export type { ProgressOptions } from './progress.js';
