@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   optim: () => import('./optim.js'),
   mlp: () => import('./mlp.js'),
   engine: () => import('./engine.js'),
+  epoch: () => import('./epoch.js'),
 };
 
 const arg = (name: string) => {
