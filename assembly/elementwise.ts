@@ -30,8 +30,6 @@ export function fill(out: usize, n: i32, value: f32): void {
     case Unary.Step: return x > 0 ? 1 : x == 0 ? p : 0;
     case Unary.Clamp: return x < p ? p : x > q ? q : x;
     case Unary.InRange: return x >= p && x <= q ? 1 : 0;
-    case Unary.Scale: return x * p;
-    case Unary.Shift: return x + p;
     case Unary.Pow: return Mathf.pow(x, p);
     case Unary.Recip: return 1 / x;
     case Unary.Tanh: return Mathf.tanh(x);
@@ -45,8 +43,8 @@ export function fill(out: usize, n: i32, value: f32): void {
 
 // @ts-ignore: decorator
 @inline function hasVectorForm(op: i32): bool {
-  return op <= Unary.Sqrt || (op >= Unary.Relu && op <= Unary.Shift) || op == Unary.Recip || op == Unary.Affine
-    || op == Unary.Exp || op == Unary.Softplus || op == Unary.Inside;
+  // The maps without a polynomial of their own run the scalar loop.
+  return !(op == Unary.Log || op == Unary.Log1p || op == Unary.Expm1 || op == Unary.Pow || op == Unary.Tanh || op == Unary.Sigmoid);
 }
 
 // @ts-ignore: decorator
@@ -66,8 +64,6 @@ export function fill(out: usize, n: i32, value: f32): void {
     case Unary.Step: return v128.bitselect(one, v128.and(p, f32x4.eq(x, zero)), f32x4.gt(x, zero));
     case Unary.Clamp: return v128.bitselect(p, v128.bitselect(q, x, f32x4.gt(x, q)), f32x4.lt(x, p));
     case Unary.InRange: return v128.and(one, v128.and(f32x4.ge(x, p), f32x4.le(x, q)));
-    case Unary.Scale: return f32x4.mul(x, p);
-    case Unary.Shift: return f32x4.add(x, p);
     case Unary.Recip: return f32x4.div(one, x);
     // Not fused: the scalar path rounds the product before adding, and both variants must agree.
     case Unary.Affine: return f32x4.add(f32x4.mul(x, p), q);

@@ -20,21 +20,17 @@ export enum Unary {
   Clamp = 11,
   /** 1 for p <= x <= q, else 0 (clamp's gradient mask: 1 at the bounds, like PyTorch). */
   InRange = 12,
-  /** x * p */
-  Scale = 13,
-  /** x + p */
-  Shift = 14,
+  /** x * p + q: arithmetic with a number (scale, shift) needs no scalar tensor. */
+  Affine = 13,
   /** x ** p */
-  Pow = 15,
-  Recip = 16,
-  Tanh = 17,
-  Sigmoid = 18,
-  /** x * p + q: arithmetic with a scalar operand, without a scalar tensor. */
-  Affine = 19,
+  Pow = 14,
+  Recip = 15,
+  Tanh = 16,
+  Sigmoid = 17,
   /** ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|): no overflow. */
-  Softplus = 20,
+  Softplus = 18,
   /** 1 for p < x < q, else 0 (relu6's gradient mask: 0 at the bounds, like PyTorch's hardtanh). */
-  Inside = 21,
+  Inside = 19,
 }
 
 /** Elementwise z = f(a, b). */

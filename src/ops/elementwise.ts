@@ -59,7 +59,7 @@ const minimumOp = op({
 const affineOp = op<[number, number]>({
   name: 'affine',
   forward: ([x], [scale, shift]) => unaryKernel(x, Unary.Affine, scale, shift),
-  vjp: (g, _x, _y, [scale]) => [unaryKernel(g, Unary.Scale, scale)],
+  vjp: (g, _x, _y, [scale]) => [unaryKernel(g, Unary.Affine, scale, 0)],
 });
 
 export const add = (a: TensorLike, b: TensorLike): Tensor =>
@@ -89,14 +89,14 @@ const over = (g: Tensor, d: Tensor) => binaryKernel(Binary.Div, g, d, 'div');
 export const neg = unaryOp('neg', Unary.Neg, (g) => unaryKernel(g, Unary.Neg));
 export const exp = unaryOp('exp', Unary.Exp, (g, _x, y) => times(g, y));
 export const log = unaryOp('log', Unary.Log, (g, x) => over(g, x));
-export const log1p = unaryOp('log1p', Unary.Log1p, (g, x) => over(g, unaryKernel(x, Unary.Shift, 1)));
-export const expm1 = unaryOp('expm1', Unary.Expm1, (g, _x, y) => times(g, unaryKernel(y, Unary.Shift, 1)));
-export const sqrt = unaryOp('sqrt', Unary.Sqrt, (g, _x, y) => over(g, unaryKernel(y, Unary.Scale, 2)));
-export const square = unaryOp('square', Unary.Square, (g, x) => times(g, unaryKernel(x, Unary.Scale, 2)));
+export const log1p = unaryOp('log1p', Unary.Log1p, (g, x) => over(g, unaryKernel(x, Unary.Affine, 1, 1)));
+export const expm1 = unaryOp('expm1', Unary.Expm1, (g, _x, y) => times(g, unaryKernel(y, Unary.Affine, 1, 1)));
+export const sqrt = unaryOp('sqrt', Unary.Sqrt, (g, _x, y) => over(g, unaryKernel(y, Unary.Affine, 2, 0)));
+export const square = unaryOp('square', Unary.Square, (g, x) => times(g, unaryKernel(x, Unary.Affine, 2, 0)));
 export const abs = unaryOp('abs', Unary.Abs, (g, x) => times(g, unaryKernel(x, Unary.Sign)), [
   { at: 'x = 0', returns: '0, the midpoint of [-1, 1] (PyTorch)', probe: { inputs: [[0]], call: (x) => abs(x), grads: [[0]] } },
 ]);
-export const sign = unaryOp('sign', Unary.Sign, (g) => unaryKernel(g, Unary.Scale, 0), [
+export const sign = unaryOp('sign', Unary.Sign, (g) => unaryKernel(g, Unary.Affine, 0, 0), [
   {
     at: 'x = 0',
     returns: '0, as everywhere else (PyTorch); sign jumps at 0, so no subgradient exists',
@@ -108,7 +108,7 @@ export const sign = unaryOp('sign', Unary.Sign, (g) => unaryKernel(g, Unary.Scal
 const powOp = op<number>({
   name: 'pow',
   forward: ([x], p) => unaryKernel(x, Unary.Pow, p),
-  vjp: (g, [x], _y, p) => [times(g, unaryKernel(unaryKernel(x, Unary.Pow, p - 1), Unary.Scale, p))],
+  vjp: (g, [x], _y, p) => [times(g, unaryKernel(unaryKernel(x, Unary.Pow, p - 1), Unary.Affine, p, 0))],
 });
 /** x ** p for a scalar exponent p. */
 export function pow(x: Tensor, p: number): Tensor {

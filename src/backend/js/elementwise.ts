@@ -17,8 +17,6 @@ export function unaryScalar(op: Unary, x: number, p: number, q: number): number 
     case Unary.Step: return x > 0 ? 1 : x === 0 ? p : 0;
     case Unary.Clamp: return x < p ? p : x > q ? q : x;
     case Unary.InRange: return x >= p && x <= q ? 1 : 0;
-    case Unary.Scale: return x * p;
-    case Unary.Shift: return x + p;
     case Unary.Pow: return Math.pow(x, p);
     case Unary.Recip: return 1 / x;
     case Unary.Tanh: return Math.tanh(x);
