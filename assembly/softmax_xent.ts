@@ -79,8 +79,16 @@ const TAIL_MASKS = memory.data<i32>([0, 0, 0, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, -
 @inline function scaleRow(e: usize, n: i32, c: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const cv = f32x4.splat(c);
-    for (; i + 4 <= n; i += 4) v128.store(at(e, i), f32x4.mul(v128.load(at(e, i)), cv));
+    if (n >= 4) {
+      const cv = f32x4.splat(c);
+      for (; i + 4 <= n; i += 4) v128.store(at(e, i), f32x4.mul(v128.load(at(e, i)), cv));
+      if (i < n) {
+        // In place, the overlapping last vector must leave the lanes scaled above as they are.
+        const v = v128.load(at(e, n - 4));
+        v128.store(at(e, n - 4), v128.bitselect(f32x4.mul(v, cv), v, tailMask(n)));
+      }
+      return;
+    }
   }
   for (; i < n; i++) store<f32>(at(e, i), load<f32>(at(e, i)) * c);
 }
