@@ -55,7 +55,7 @@ for (const [variant, target] of [['relaxed', 40], ['simd', 30]] as const) {
   const rs = find('matmul', /^N=(128|256|512|1024) /, `wasm-${variant}`);
   const slowest = min(rs.map(value));
   const median = rs.map(value).sort((a, b) => a - b)[rs.length >> 1];
-  goal(`matmul N ≥ 128, slowest of the ${rs.length} size × transpose cases, ${variant}`, slowest, 'GFLOP/s', target, true);
+  goal(`matmul N ≥ 128, slowest of the ${rs.length} size × form cases, ${variant}`, slowest, 'GFLOP/s', target, true);
   goal(`matmul N ≥ 128, median of those cases, ${variant}`, median, 'GFLOP/s', target, true);
 }
 for (const [variant, target] of [['relaxed', 35000], ['simd', 28000]] as const) {
