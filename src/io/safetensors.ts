@@ -7,6 +7,7 @@
 // implementation requires; that also catches a duplicated JSON key.
 import { ArgumentError, CheckpointError } from '../errors.js';
 import type { Module } from '../nn/module.js';
+import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
 import { scope } from '../storage.js';
 import { Tensor } from '../tensor.js';
 
@@ -172,12 +173,17 @@ export function decodeSafetensors(bytes: ArrayBuffer | ArrayBufferView): Safeten
 
 /** Extra tensors are stored under this prefix, which no parameter name can have. */
 export const EXTRA_PREFIX = 'extra/';
+/** An optimizer's state buffers are stored as optimizer/0, optimizer/1, … and its header in the metadata. */
+export const OPTIMIZER_PREFIX = 'optimizer/';
+const OPTIMIZER_HEADER = 'optimizer';
 
 export interface CheckpointOptions {
-  /** More named tensors to store, e.g. optimizer state; returned by decodeCheckpoint as `extra`. */
+  /** More named tensors to store, e.g. a scheduler's numbers; returned by decodeCheckpoint as `extra`. */
   extra?: Record<string, Tensor | TensorRecord>;
   /** Strings stored in the header's __metadata__ (with format: 'pt', which Hugging Face loaders expect). */
   metadata?: Record<string, string>;
+  /** An optimizer whose state (moments, step counts, options) is saved with the model, so training resumes exactly. */
+  optimizer?: Optimizer<{ lr: number }>;
 }
 
 export interface Checkpoint {
@@ -187,26 +193,71 @@ export interface Checkpoint {
 
 /**
  * A model's state dict (PyTorch layout: `model.load_state_dict(load_file(path))`
- * works for the equivalent torch.nn model) plus extra tensors, as safetensors bytes.
+ * works for the equivalent torch.nn model once the extra/ and optimizer/ keys
+ * are filtered out) plus extra tensors and optimizer state, as safetensors bytes.
  */
 export function encodeCheckpoint(model: Module<any, any>, options: CheckpointOptions = {}): ArrayBuffer {
   // The state dict's transposed copies live only as long as this scope.
   return scope(() => {
     const tensors: Record<string, Tensor | TensorRecord> = model.stateDict();
+    const metadata: Record<string, string> = { format: 'pt', ...options.metadata };
     for (const [name, t] of Object.entries(options.extra ?? {})) tensors[EXTRA_PREFIX + name] = t;
-    return encodeSafetensors(tensors, { format: 'pt', ...options.metadata });
+    if (options.optimizer) {
+      const { header, buffers } = options.optimizer.stateDict();
+      buffers.forEach((data, i) => {
+        tensors[OPTIMIZER_PREFIX + i] = { dtype: data instanceof Float64Array ? 'F64' : 'F32', shape: [data.length], data };
+      });
+      metadata[OPTIMIZER_HEADER] = JSON.stringify(header);
+    }
+    return encodeSafetensors(tensors, metadata);
   });
 }
 
-/** Loads checkpoint bytes into `model` (all checks first: on error the model is unchanged) and returns the rest. */
-export function decodeCheckpoint(bytes: ArrayBuffer | ArrayBufferView, model: Module<any, any>, options: { strict?: boolean } = {}): Checkpoint {
+/**
+ * Loads checkpoint bytes into `model` (and its optimizer state into
+ * `options.optimizer`) and returns the rest. All or nothing: a malformed file,
+ * a model mismatch or an optimizer mismatch throws and leaves both unchanged.
+ */
+export interface DecodeCheckpointOptions {
+  /** Every parameter must be in the file and every model tensor in the file must be a parameter (default true). */
+  strict?: boolean;
+  /** Restore this optimizer's state from the file too (it must have been saved with { optimizer }). */
+  optimizer?: Optimizer<{ lr: number }>;
+}
+
+export function decodeCheckpoint(bytes: ArrayBuffer | ArrayBufferView, model: Module<any, any>, options: DecodeCheckpointOptions = {}): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const state: Record<string, TensorRecord> = {};
   const extra: Record<string, TensorRecord> = {};
+  const buffers: (Float32Array | Float64Array)[] = [];
   for (const [name, r] of Object.entries(tensors)) {
     if (name.startsWith(EXTRA_PREFIX)) extra[name.slice(EXTRA_PREFIX.length)] = r;
+    else if (name.startsWith(OPTIMIZER_PREFIX)) {
+      if (r.dtype === 'I32') throw new CheckpointError('decodeCheckpoint', `optimizer state '${name}' holds integers; expected F32 or F64`);
+      buffers[Number(name.slice(OPTIMIZER_PREFIX.length))] = r.data as Float32Array | Float64Array;
+    }
     else state[name] = r;
   }
-  model.loadStateDict(state, options);
+  const { optimizer } = options;
+  if (!optimizer) {
+    model.loadStateDict(state, options);
+    return { extra, metadata };
+  }
+  if (metadata[OPTIMIZER_HEADER] === undefined) throw new CheckpointError('decodeCheckpoint', 'the checkpoint holds no optimizer state (save it with { optimizer })');
+  let header: unknown;
+  try {
+    header = JSON.parse(metadata[OPTIMIZER_HEADER]);
+  } catch {
+    throw new CheckpointError('decodeCheckpoint', 'the optimizer header in the metadata is not valid JSON');
+  }
+  // Each load checks everything before it writes; if the model's fails after the optimizer's, put the optimizer back.
+  const before = optimizer.stateDict();
+  optimizer.loadStateDict({ header, buffers } as OptimizerStateDict);
+  try {
+    model.loadStateDict(state, options);
+  } catch (e) {
+    optimizer.loadStateDict(before);
+    throw e;
+  }
   return { extra, metadata };
 }

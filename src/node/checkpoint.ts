@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointOptions } from '../io/safetensors.js';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointOptions, type DecodeCheckpointOptions } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 
 /** Writes bytes to `path` atomically (temporary file + fsync + rename). */
@@ -29,13 +29,13 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   await dir?.close();
 }
 
-/** Saves the model's state dict (PyTorch layout) and any extra tensors as a safetensors file. */
+/** Saves the model's state dict (PyTorch layout), any extra tensors and optionally an optimizer's state as a safetensors file. */
 export async function saveCheckpoint(path: string, model: Module<any, any>, options: CheckpointOptions = {}): Promise<void> {
   // Encoding first: bad input fails before the file system is touched.
   await writeFileAtomic(path, new Uint8Array(encodeCheckpoint(model, options)));
 }
 
-/** Loads a safetensors checkpoint into `model`; a malformed or mismatched file leaves the model unchanged. */
-export async function loadCheckpoint(path: string, model: Module<any, any>, options: { strict?: boolean } = {}): Promise<Checkpoint> {
+/** Loads a safetensors checkpoint into `model` (and `options.optimizer`); a malformed or mismatched file leaves both unchanged. */
+export async function loadCheckpoint(path: string, model: Module<any, any>, options: DecodeCheckpointOptions = {}): Promise<Checkpoint> {
   return decodeCheckpoint(await readFile(path), model, options);
 }

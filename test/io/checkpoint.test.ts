@@ -69,3 +69,69 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     await expect(loadCheckpoint(join(dir, 'missing.safetensors'), model)).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe('checkpoints with optimizer state', () => {
+  /** n Adam steps of a fixed regression on `model`. */
+  function train(model: MLP, opt: sg.optim.Adam, x: sg.Tensor, y: sg.Tensor, n: number): void {
+    for (let i = 0; i < n; i++) {
+      sg.scope(() => sg.losses.mse(model.forward(x), y).backward());
+      opt.step();
+      opt.zeroGrad();
+    }
+  }
+
+  it.each([...wasmBackends, js64].map((b) => [b.label, b] as const))('save → load → continue is bit-identical to an uninterrupted run (%s)', async (label, backend) => {
+    const path = join(dir, `resume-${label}.safetensors`);
+    const x = sg.randn([16, 5], { seed: 3, backend });
+    const y = sg.randn([16, 2], { seed: 4, backend });
+    const straight = new MLP([5, 8, 2], { seed: 1, backend });
+    const straightOpt = new sg.optim.Adam(straight.parameters(), { lr: 1e-2 });
+    train(straight, straightOpt, x, y, 10);
+
+    const first = new MLP([5, 8, 2], { seed: 1, backend });
+    const firstOpt = new sg.optim.Adam(first.parameters(), { lr: 1e-2 });
+    train(first, firstOpt, x, y, 5);
+    await saveCheckpoint(path, first, { optimizer: firstOpt });
+
+    const resumed = new MLP([5, 8, 2], { seed: 42, backend });
+    const resumedOpt = new sg.optim.Adam(resumed.parameters(), { lr: 1e-2 });
+    await loadCheckpoint(path, resumed, { optimizer: resumedOpt });
+    train(resumed, resumedOpt, x, y, 5);
+    expect(predictions(resumed, x)).toEqual(predictions(straight, x));
+    expect(resumed.parameters().map((p) => Array.from(p.data()))).toEqual(straight.parameters().map((p) => Array.from(p.data())));
+  });
+
+  it('an optimizer of another type, or a file without optimizer state, changes neither model nor optimizer', async () => {
+    const path = join(dir, 'adam.safetensors');
+    const backend = js64;
+    const x = sg.randn([4, 3], { seed: 5, backend });
+    const saved = new MLP([3, 2], { seed: 1, backend });
+    const adam = new sg.optim.Adam(saved.parameters(), { lr: 1e-2 });
+    train(saved, adam, x, sg.zeros([4, 2], { backend }), 2);
+    await saveCheckpoint(path, saved, { optimizer: adam });
+    await saveCheckpoint(join(dir, 'plain.safetensors'), saved);
+
+    const model = new MLP([3, 2], { seed: 7, backend });
+    const sgd = new sg.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    const before = predictions(model, x);
+    await expect(loadCheckpoint(path, model, { optimizer: sgd })).rejects.toThrow(/Adam optimizer, not SGD/);
+    expect(predictions(model, x)).toEqual(before);
+    const otherAdam = new sg.optim.Adam(model.parameters(), { lr: 5e-3 });
+    await expect(loadCheckpoint(join(dir, 'plain.safetensors'), model, { optimizer: otherAdam })).rejects.toThrow(sg.CheckpointError);
+    expect(predictions(model, x)).toEqual(before);
+    expect(otherAdam.paramGroups[0].lr).toBe(5e-3);
+  });
+
+  it('a model mismatch after the optimizer state loaded puts the optimizer back', async () => {
+    const backend = js64;
+    const saved = new MLP([3, 2], { seed: 1, backend });
+    const savedOpt = new sg.optim.Adam(saved.parameters(), { lr: 0.5 });
+    const bytes = sg.encodeCheckpoint(saved, { optimizer: savedOpt });
+    // Same parameter shapes for the optimizer, different names for the model: the model load fails.
+    const other = new sg.nn.Sequential(new sg.nn.Linear(3, 2, { seed: 1, backend }));
+    const renamed = new sg.nn.Sequential(other);
+    const opt = new sg.optim.Adam(renamed.parameters(), { lr: 1e-3 });
+    expect(() => sg.decodeCheckpoint(bytes, renamed, { optimizer: opt })).toThrow(/does not match the model/);
+    expect(opt.paramGroups[0].lr).toBe(1e-3);
+  });
+});
