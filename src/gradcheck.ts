@@ -62,10 +62,8 @@ function defaultCheckBackend(): Backend {
 }
 
 function valuesOf(x: Tensor | NestedArray, i: number): { values: Float64Array; shape: number[] } {
-  if (x instanceof Tensor) return { values: Float64Array.from(x.data()), shape: [...x.shape] };
-  const t = noGrad(() => scope(() => tensor(x, undefined, { backend: defaultCheckBackend() }).keep()));
-  const out = { values: Float64Array.from(t.data()), shape: [...t.shape] };
-  t.dispose();
+  const read = (t: Tensor) => ({ values: Float64Array.from(t.data()), shape: [...t.shape] });
+  const out = x instanceof Tensor ? read(x) : scope(() => read(tensor(x, undefined, { backend: defaultCheckBackend() })));
   if (out.values.length === 0) throw new ArgumentError('gradcheck', `input ${i} is empty`);
   return out;
 }

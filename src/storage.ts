@@ -83,7 +83,7 @@ const heapTracker = new FinalizationRegistry<{ backend: Backend; ptr: number }>(
   backend.memory.freePersistent(ptr),
 );
 
-export class Scope {
+class Scope {
   released = false;
   readonly marks = new Map<Backend, ArenaMark>();
   readonly kept = new Set<Storage>();
@@ -143,10 +143,6 @@ export function scope<T>(fn: () => T): T {
 /** Marks a tensor created in the current scope to survive the scope's end. */
 export function keepStorage(s: Storage): void {
   current?.kept.add(s);
-}
-
-export function inScope(): boolean {
-  return current !== null;
 }
 
 function forEachStorageIn(value: unknown, visit: (s: Storage) => void): void {

@@ -19,10 +19,6 @@ export interface Node {
 
 let recording = true;
 
-export function isRecording(): boolean {
-  return recording;
-}
-
 /** Runs fn without recording anything on the tape. */
 export function noGrad<T>(fn: () => T): T {
   const was = recording;

@@ -9,7 +9,7 @@ export const VARIANTS: readonly KernelVariant[] = ['relaxed', 'simd', 'scalar'];
 
 const decoded = new Map<KernelVariant, Uint8Array<ArrayBuffer>>();
 
-export function variantBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
+function variantBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
   let bytes = decoded.get(variant);
   if (!bytes) {
     // atob exists in browsers and Node >= 16: no Buffer, so src/ stays portable.

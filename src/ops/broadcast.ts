@@ -72,6 +72,6 @@ export function lift(a: TensorLike, b: TensorLike, name: string): [Tensor, Tenso
   throw new ArgumentError(name, `expects tensors or numbers with at least one tensor, got ${typeof a} and ${typeof b}`);
 }
 
-export function scalarLike(like: Tensor, value: number): Tensor {
+function scalarLike(like: Tensor, value: number): Tensor {
   return full([], value, { backend: like.backend });
 }

@@ -52,27 +52,23 @@ function reduceKept(kind: Reduce, x: Tensor, axes: number[]): Tensor {
   return cur;
 }
 
-function withShape(t: Tensor, shape: number[]): Tensor {
-  return reshape(t, shape);
-}
-
 const sumOp = op<Reduction>({
   name: 'sum',
-  forward: ([x], r) => withShape(reduceKept(Reduce.Sum, x, r.axes), r.shape),
-  vjp: (g, [x], _out, r) => [expandTo(withShape(g, r.kept), x.shape)],
+  forward: ([x], r) => reshape(reduceKept(Reduce.Sum, x, r.axes), r.shape),
+  vjp: (g, [x], _out, r) => [expandTo(reshape(g, r.kept), x.shape)],
 });
 
 /** Max/min: the gradient is split evenly among the elements equal to the extreme. */
 function extremeOp(name: 'max' | 'min', kind: Reduce) {
   return op<Reduction>({
     name,
-    forward: ([x], r) => withShape(reduceKept(kind, x, r.axes), r.shape),
+    forward: ([x], r) => reshape(reduceKept(kind, x, r.axes), r.shape),
     vjp: (g, [x], out, r) => {
-      const ext = expandTo(withShape(out, r.kept), x.shape);
+      const ext = expandTo(reshape(out, r.kept), x.shape);
       const mask = binaryKernel(Binary.Eq, x, ext, name);
       const count = expandTo(reduceKept(Reduce.Sum, mask, r.axes), x.shape);
       const share = binaryKernel(Binary.Div, mask, count, name);
-      return [binaryKernel(Binary.Mul, expandTo(withShape(g, r.kept), x.shape), share, name)];
+      return [binaryKernel(Binary.Mul, expandTo(reshape(g, r.kept), x.shape), share, name)];
     },
     kinks: [
       {

@@ -45,22 +45,30 @@ export function transpose(x: Tensor): Tensor {
 }
 
 /** Copies the block of `x` at `begin` with `size` into a new tensor, or back (accumulate into `into`). */
-function block(x: Tensor, begin: readonly number[], size: readonly number[], into?: Tensor): Tensor {
-  const xs = stridesOf(x.shape);
-  const offset = begin.reduce((o, b, i) => o + b * xs[i], 0);
-  if (into) {
-    stridedCopy(x, stridesOf(size), into, stridesOf(into.shape), size, true, 0, begin.reduce((o, b, i) => o + b * stridesOf(into.shape)[i], 0));
-    return into;
-  }
+/** Element offset of index `begin` in a row-major tensor of `shape`. */
+function offsetOf(shape: Shape, begin: readonly number[]): number {
+  const s = stridesOf(shape);
+  return begin.reduce((o, b, i) => o + b * s[i], 0);
+}
+
+/** A copy of the block of x starting at `begin` with extent `size`. */
+function cutBlock(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
   const out = empty(size, x.backend, x.dtype);
-  stridedCopy(x, xs, out, stridesOf(size), size, false, offset, 0);
+  stridedCopy(x, stridesOf(x.shape), out, stridesOf(size), size, false, offsetOf(x.shape, begin), 0);
+  return out;
+}
+
+/** A zero tensor of `shape` with g in its block at `begin`: the gradient of cutBlock. */
+function padBlock(g: Tensor, begin: readonly number[], shape: Shape): Tensor {
+  const out = full(shape, 0, { backend: g.backend });
+  stridedCopy(g, stridesOf(g.shape), out, stridesOf(shape), g.shape, false, 0, offsetOf(shape, begin));
   return out;
 }
 
 const sliceOp = op<{ begin: number[]; size: number[] }>({
   name: 'slice',
-  forward: ([x], { begin, size }) => block(x, begin, size),
-  vjp: (g, [x], _out, { begin, size }) => [block(g, begin, size, full(x.shape, 0, { backend: x.backend }))],
+  forward: ([x], { begin, size }) => cutBlock(x, begin, size),
+  vjp: (g, [x], _out, { begin }) => [padBlock(g, begin, x.shape)],
 });
 /** The block starting at `begin` with extent `size` (-1: to the end), like tf.slice. */
 export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
@@ -95,7 +103,7 @@ const concatOp = op<number>({
     return xs.map((t) => {
       const begin = t.shape.map((_, i) => (i === axis ? at : 0));
       at += t.shape[axis];
-      return block(g, begin, t.shape);
+      return cutBlock(g, begin, t.shape);
     });
   },
 });

@@ -51,7 +51,7 @@ const rows: OpRow[] = [
   { name: 'relu (subgradientAtZero 0.7)', fn: (a) => sg.relu(a, { subgradientAtZero: 0.7 }), shapes: (n) => [[n]], kinks: [[[0, 0.5]]] },
   {
     name: 'where',
-    fn: (a, b) => sg.where(sg.tensor(a.shape.length ? Array.from({ length: a.size }, (_, i) => i % 2) : 1, a.shape, { backend: a.backend }), a, b),
+    fn: (a, b) => sg.where(sg.tensor(Array.from({ length: a.size }, (_, i) => i % 2), a.shape, { backend: a.backend }), a, b),
     shapes: (n) => [[n], [n]],
   },
   { name: 'where (broadcast scalar branch)', fn: (a) => sg.where(sg.tensor([1, 0, 1], [3, 1], { backend: a.backend }), a, -1), shapes: (n) => [[3, n]] },

@@ -27,7 +27,7 @@ export function unaryScalar(op: Unary, x: number, p: number, q: number): number 
   }
 }
 
-export function binaryScalar(op: Binary, a: number, b: number): number {
+function binaryScalar(op: Binary, a: number, b: number): number {
   switch (op) {
     case Binary.Add: return a + b;
     case Binary.Sub: return a - b;
