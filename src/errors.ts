@@ -45,8 +45,11 @@ export class GraphError extends SubgradError {}
 /** A checkpoint or state dict that is malformed or does not fit the model; the model was left unchanged. */
 export class CheckpointError extends SubgradError {}
 
+/** A NaN (or, when asked, infinite) value where none is allowed: found by anomaly mode or by an optimizer step. */
+export class NonFiniteError extends SubgradError {}
+
 /** A NaN or infinite gradient met by an optimizer step; parameters and optimizer state were left unchanged. */
-export class NonFiniteGradientError extends SubgradError {
+export class NonFiniteGradientError extends NonFiniteError {
   constructor(
     op: string,
     message: string,

@@ -6,7 +6,8 @@ import { OptimFlag } from '../backend/opcodes.js';
 import { FusedOptimizer, fusedDefaults, type FusedOptions, type RunArgs } from './fused.js';
 import type { GroupSpec, NamedParams, OptimizerOptions } from './optimizer.js';
 import type { GroupStore, Run } from './store.js';
-import { checkBetas, checkBoolean, checkNumber } from './validate.js';
+import { checkBetas } from './validate.js';
+import { checkBoolean, checkNumber } from '../check.js';
 
 type Params<O> = NamedParams | readonly GroupSpec<O>[];
 type Options<O> = Partial<O> & OptimizerOptions;

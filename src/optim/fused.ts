@@ -3,7 +3,8 @@
 // gradient the step will read.
 import { Optimizer, evaluate, type Closure } from './optimizer.js';
 import type { GroupStore, Run } from './store.js';
-import { checkBoolean, checkLr, checkNumber } from './validate.js';
+import { checkLr } from './validate.js';
+import { checkBoolean, checkNumber } from '../check.js';
 
 export interface FusedOptions {
   lr: number;

@@ -8,7 +8,8 @@
 import { ArgumentError, CheckpointError } from '../errors.js';
 import { Optimizer, checkBuffer, evaluate, type Closure, type GroupSpec, type NamedParams, type OptimizerOptions } from './optimizer.js';
 import type { Run } from './store.js';
-import { checkInteger, checkLr, checkNumber, checkOneOf } from './validate.js';
+import { checkLr } from './validate.js';
+import { checkInteger, checkNumber, checkOneOf } from '../check.js';
 
 export interface LBFGSOptions {
   /** The initial step length of each iteration (the fixed step without a line search). */

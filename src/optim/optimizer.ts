@@ -7,7 +7,7 @@ import { fmt, sameShape } from '../shape.js';
 import { scope, type Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { GroupStore, type Run } from './store.js';
-import { checkNumber, checkOneOf, withDefaults } from './validate.js';
+import { checkNumber, checkOneOf, withDefaults } from '../check.js';
 
 export type NamedParams = Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
 /** A parameter group as given: its parameters and options overriding the optimizer's. */

@@ -4,7 +4,7 @@
 // stepSize, milestones, tMax and warmupSteps are in that same unit.
 import { ArgumentError, CheckpointError } from '../errors.js';
 import { Optimizer } from './optimizer.js';
-import { checkInteger, checkNumber, withDefaults } from './validate.js';
+import { checkInteger, checkNumber, withDefaults } from '../check.js';
 
 export interface SchedulerStateDict {
   type: string;

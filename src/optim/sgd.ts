@@ -6,7 +6,7 @@ import { OptimFlag } from '../backend/opcodes.js';
 import { FusedOptimizer, fusedDefaults, type FusedOptions, type RunArgs } from './fused.js';
 import type { GroupSpec, NamedParams, OptimizerOptions } from './optimizer.js';
 import type { GroupStore, Run } from './store.js';
-import { checkBoolean, checkNumber } from './validate.js';
+import { checkBoolean, checkNumber } from '../check.js';
 
 export interface SGDOptions extends FusedOptions {
   momentum: number;

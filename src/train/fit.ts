@@ -10,7 +10,7 @@ import type { TensorRecord } from '../io/safetensors.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { LRScheduler } from '../optim/schedulers.js';
-import { checkBoolean, checkInteger, checkNumber, checkOneOf } from '../optim/validate.js';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf } from '../check.js';
 import { fmt, sameShape } from '../shape.js';
 import { scope } from '../storage.js';
 import { noGrad } from '../tape.js';
