@@ -7,6 +7,8 @@ export { Tensor, tensor, zeros, ones, full, rand, randn, toBackend } from './ten
 export type { DType, NestedArray, TensorLike, TensorOptions, RandomOptions } from './tensor.js';
 export { scope } from './storage.js';
 export { noGrad } from './tape.js';
+export { detectAnomaly, setDetectAnomaly } from './anomaly.js';
+export type { AnomalyOptions } from './anomaly.js';
 export type { BackwardOptions } from './tape.js';
 export { manualSeed, Generator } from './random.js';
 export {
@@ -27,13 +29,13 @@ export type { BatchLog, EarlyStoppingOptions, EpochLog, EvaluateOptions, FitCall
 export { encodeSafetensors, decodeSafetensors, encodeCheckpoint, decodeCheckpoint, EXTRA_PREFIX, OPTIMIZER_PREFIX } from './io/safetensors.js';
 export type { Checkpoint, CheckpointOptions, DecodeCheckpointOptions, Safetensors, SafetensorsDType, TensorRecord } from './io/safetensors.js';
 
-import type { Tensor } from './tensor.js';
-import { keepStorage } from './storage.js';
+import { Tensor } from './tensor.js';
+import { checkTensor } from './check.js';
 
-/** Keeps a tensor created inside scope() alive after the scope ends (moved to persistent storage). */
+/** Makes a tensor owned: it outlives every scope (moved to the heap) and lives until dispose(). */
 export function keep<T extends Tensor>(t: T): T {
-  keepStorage(t.storage);
-  return t;
+  checkTensor('keep', 't', t, { dtype: 'any' });
+  return t.keep();
 }
 
 /** Sets every given tensor's gradient to zero. */

@@ -1,7 +1,7 @@
 // Choosing and creating backends: init(), backendInfo(), the default backend.
 import { Backend, type BackendName, type FloatDType, type KernelVariant } from './backend/backend.js';
 import { jsKernels } from './backend/js/index.js';
-import { ArrayBufferMemory, Memory, PAGE_BYTES, type MemoryStats } from './backend/memory.js';
+import { ArrayBufferMemory, Memory, PAGE_BYTES, type MemoryOptions, type MemoryStats } from './backend/memory.js';
 import {
   MAX_WASM_BYTES,
   VARIANTS,
@@ -21,6 +21,12 @@ export interface InitOptions {
   dtype?: FloatDType;
   /** Upper bound on the backend's linear memory, in MiB (default and most: 4096). */
   maxMemoryMB?: number;
+  /**
+   * A debugging aid: a guard zone of this many bytes (a multiple of 16, at most
+   * 4096) after every tensor's bytes, filled with a pattern that is verified
+   * when the bytes are freed; an overwrite throws. Default 0 (off).
+   */
+  guardBytes?: number;
 }
 
 export interface BackendInfo {
@@ -38,6 +44,7 @@ const OPTION_VALUES: Record<keyof InitOptions, readonly unknown[] | string> = {
   kernels: VARIANTS,
   dtype: ['float32', 'float64'],
   maxMemoryMB: 'a number of MiB in [1, 4096]',
+  guardBytes: 'a multiple of 16 in [0, 4096]',
 };
 
 interface Plan {
@@ -46,6 +53,7 @@ interface Plan {
   dtype: FloatDType;
   maxBytes: number;
   reason: string;
+  memory: MemoryOptions;
 }
 
 function plan(options: InitOptions, op: string): Plan {
@@ -60,37 +68,40 @@ function plan(options: InitOptions, op: string): Plan {
     }
     const ok = Array.isArray(allowed)
       ? allowed.includes(value)
-      : typeof value === 'number' && value >= 1 && value <= 4096;
+      : key === 'guardBytes'
+        ? Number.isInteger(value) && (value as number) % 16 === 0 && (value as number) >= 0 && (value as number) <= 4096
+        : typeof value === 'number' && value >= 1 && value <= 4096;
     if (!ok) {
       const valid = Array.isArray(allowed) ? allowed.map((v) => `'${v}'`).join(', ') : allowed;
       throw new ArgumentError(op, `invalid ${key} ${JSON.stringify(value)}; valid values: ${valid}`);
     }
   }
   const maxBytes = Math.min(Math.floor((options.maxMemoryMB ?? 4096) * 16) * PAGE_BYTES, MAX_WASM_BYTES);
+  const memory: MemoryOptions = { guardBytes: options.guardBytes ?? 0 };
   const supported = supportedVariants();
   const name = options.backend ?? (supported.length > 0 ? 'wasm' : 'js');
   if (name === 'js') {
     if (options.kernels) throw new ArgumentError(op, `kernels '${options.kernels}' applies to the wasm backend only`);
     const reason = options.backend ? 'js backend requested' : 'no WebAssembly in this runtime: js reference backend';
-    return { name, variant: 'reference', dtype: options.dtype ?? 'float32', maxBytes, reason };
+    return { name, variant: 'reference', dtype: options.dtype ?? 'float32', maxBytes, reason, memory };
   }
   if (options.dtype === 'float64') {
     throw new ArgumentError(op, `the wasm backend stores float32; use { backend: 'js', dtype: 'float64' } for float64`);
   }
   if (options.kernels) {
-    return { name, variant: options.kernels, dtype: 'float32', maxBytes, reason: `kernels '${options.kernels}' requested` };
+    return { name, variant: options.kernels, dtype: 'float32', maxBytes, reason: `kernels '${options.kernels}' requested`, memory };
   }
   if (supported.length === 0) throw new ArgumentError(op, `the wasm backend cannot run here: ${unsupportedReason('scalar')}`);
   const variant = supported[0];
   const skipped = VARIANTS.slice(0, VARIANTS.indexOf(variant)).map((v) => `${v}: ${unsupportedReason(v)}`);
   const reason = `best variant this runtime validates` + (skipped.length ? ` (${skipped.join('; ')})` : '');
-  return { name, variant, dtype: 'float32', maxBytes, reason };
+  return { name, variant, dtype: 'float32', maxBytes, reason, memory };
 }
 
 let active: { backend: Backend; info: BackendInfo } | null = null;
 
 function jsBackend(p: Plan): Backend {
-  const memory = new Memory(new ArrayBufferMemory(16), 0, p.maxBytes);
+  const memory = new Memory(new ArrayBufferMemory(16), 0, p.maxBytes, p.memory);
   return new Backend('js', 'reference', p.dtype, jsKernels(memory, p.dtype), memory);
 }
 
@@ -109,20 +120,20 @@ function activate(backend: Backend, p: Plan): BackendInfo {
 /** Creates a backend without making it the default (e.g. js float64 for gradient checks). */
 export function createBackend(options: InitOptions = {}): Backend {
   const p = plan(options, 'createBackend');
-  return p.name === 'js' ? jsBackend(p) : createWasmBackendSync(p.variant as KernelVariant, p.maxBytes);
+  return p.name === 'js' ? jsBackend(p) : createWasmBackendSync(p.variant as KernelVariant, p.maxBytes, p.memory);
 }
 
 /** Chooses and loads the default backend. Call once before creating tensors (or rely on a lazy initSync()). */
 export async function init(options: InitOptions = {}): Promise<BackendInfo> {
   const p = plan(options, 'init');
-  const backend = p.name === 'js' ? jsBackend(p) : await createWasmBackend(p.variant as KernelVariant, p.maxBytes);
+  const backend = p.name === 'js' ? jsBackend(p) : await createWasmBackend(p.variant as KernelVariant, p.maxBytes, p.memory);
   return activate(backend, p);
 }
 
 /** Synchronous init: fine in Node and workers; browsers' main threads should await init(). */
 export function initSync(options: InitOptions = {}): BackendInfo {
   const p = plan(options, 'initSync');
-  const backend = p.name === 'js' ? jsBackend(p) : createWasmBackendSync(p.variant as KernelVariant, p.maxBytes);
+  const backend = p.name === 'js' ? jsBackend(p) : createWasmBackendSync(p.variant as KernelVariant, p.maxBytes, p.memory);
   return activate(backend, p);
 }
 

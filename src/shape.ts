@@ -74,6 +74,8 @@ export function forEach4D(
   strides: number[][],
   visit: (offsets: number[], n: number[], s: number[][]) => void,
 ): void {
+  // An empty index space has nothing to visit (the 4-D loop below would run its inner block once).
+  if (dims.includes(0)) return;
   const d: number[] = [];
   const st: number[][] = strides.map(() => []);
   for (let i = 0; i < dims.length; i++) {

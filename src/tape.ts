@@ -2,10 +2,17 @@
 // with its inputs and a closure that maps the upstream gradient to one
 // gradient per input. backward() orders the graph without recursion, so
 // chains of any depth work, and accumulates leaf gradients with +=.
+//
+// backward() is a transaction: everything that can fail (arguments, the
+// liveness of every tensor the graph saved, every vjp, the allocation of new
+// gradients) happens before the first leaf gradient changes, so a call that
+// throws leaves gradients, the graph and owned memory as they were.
+import { anomaly, checkFinite } from './anomaly.js';
 import { Binary } from './backend/opcodes.js';
-import { GraphError, ShapeError } from './errors.js';
+import { checkBoolean, checkFunction, checkOptions, checkTensor } from './check.js';
+import { ArgumentError, BackendError, GraphError, ShapeError } from './errors.js';
 import { fmt, sameShape } from './shape.js';
-import { allocPersistent, scope } from './storage.js';
+import { Storage, runScope } from './storage.js';
 import { Tensor, empty } from './tensor.js';
 
 export type Vjp = (grad: Tensor) => readonly (Tensor | null)[];
@@ -13,14 +20,19 @@ export type Vjp = (grad: Tensor) => readonly (Tensor | null)[];
 export interface Node {
   readonly op: string;
   readonly inputs: readonly Tensor[];
+  /** Other tensors the vjp reads (labels, indices, what forward kept). */
+  readonly saved: readonly Tensor[];
   /** Null once backward has freed the graph. */
   vjp: Vjp | null;
+  /** Where the op was called (anomaly mode only). */
+  readonly site?: string;
 }
 
 let recording = true;
 
 /** Runs fn without recording anything on the tape. */
 export function noGrad<T>(fn: () => T): T {
+  checkFunction('noGrad', 'fn', fn);
   const was = recording;
   recording = false;
   try {
@@ -31,12 +43,12 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /** Attaches a node to `out` when recording and some input requires a gradient. */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], vjp: Vjp): Tensor {
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], saved: readonly Tensor[], vjp: Vjp, site?: string): Tensor {
   if (!recording) return out;
   for (const t of inputs) {
     if (t.requiresGrad) {
       out.requiresGrad = true;
-      out.node = { op, inputs, vjp };
+      out.node = { op, inputs, saved, vjp, site };
       return out;
     }
   }
@@ -70,44 +82,83 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-export function backward(root: Tensor, grad?: Tensor, options: BackwardOptions = {}): void {
-  root.storage.assertAlive('backward');
+/** Throws unless every tensor the graph needs is alive, the graph is not freed and leaf gradients can take a sum. */
+function checkGraph(order: readonly Tensor[], backend: Tensor['backend']): void {
+  for (const t of order) {
+    const node = t.node;
+    if (!node) {
+      const g = t.grad;
+      if (g && g.storage.alive && (!sameShape(g.shape, t.shape) || g.backend !== backend || g.dtype !== t.dtype)) {
+        throw new ShapeError('backward', `the gradient of a leaf of shape ${fmt(t.shape)} (${t.dtype}, ${t.backend.label}) is a ${g.dtype} tensor of shape ${fmt(g.shape)} on ${g.backend.label}`);
+      }
+      continue;
+    }
+    if (node.vjp === null) {
+      throw new GraphError('backward', `the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call to run backward twice`);
+    }
+    const check = (x: Tensor, what: string) => {
+      if (!x.storage.alive) {
+        x.storage.assertAlive(`backward through '${node.op}' (${what})`);
+      }
+    };
+    check(t, 'its output');
+    node.inputs.forEach((x, i) => check(x, `input ${i} of shape ${fmt(x.shape)}`));
+    node.saved.forEach((x, i) => check(x, `saved tensor ${i} of shape ${fmt(x.shape)}`));
+  }
+}
+
+export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions): void {
+  const op = 'backward';
+  checkTensor(op, 'the tensor', root);
+  const { retainGraph = false } = checkOptions(op, options, ['retainGraph']);
+  checkBoolean(op, 'retainGraph', retainGraph);
   if (!root.requiresGrad) {
-    throw new GraphError('backward', 'tensor does not require grad: no input of its graph was created with requiresGrad: true (or it was computed under noGrad)');
+    throw new GraphError(op, 'tensor does not require grad: no input of its graph was created with requiresGrad: true (or it was computed under noGrad)');
   }
   if (grad === undefined && root.size !== 1) {
-    throw new GraphError('backward', `needs an upstream gradient for a non-scalar tensor of shape ${fmt(root.shape)}; call backward(grad) with a tensor of that shape, or reduce to a scalar first (e.g. .sum())`);
+    throw new GraphError(op, `needs an upstream gradient for a non-scalar tensor of shape ${fmt(root.shape)}; call backward(grad) with a tensor of that shape, or reduce to a scalar first (e.g. .sum())`);
   }
-  if (grad !== undefined && !sameShape(grad.shape, root.shape)) {
-    throw new ShapeError('backward', `upstream gradient has shape ${fmt(grad.shape)} but the tensor has shape ${fmt(root.shape)}`);
-  }
-  const order = topologicalOrder(root);
-  for (const t of order) {
-    if (t.node && t.node.vjp === null) {
-      throw new GraphError('backward', `the graph through '${t.node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call to run backward twice`);
+  if (grad !== undefined) {
+    checkTensor(op, 'the upstream gradient', grad, { backend: root.backend });
+    if (grad.dtype !== root.dtype) throw new BackendError(op, `the upstream gradient is ${grad.dtype} but the tensor is ${root.dtype}`);
+    if (!sameShape(grad.shape, root.shape)) {
+      throw new ShapeError(op, `upstream gradient has shape ${fmt(grad.shape)} but the tensor has shape ${fmt(root.shape)}`);
     }
   }
-  // Intermediate gradients are per-call scratch; only leaf .grad persists.
-  scope(() => {
+  const order = topologicalOrder(root);
+  const b = root.backend;
+  checkGraph(order, b);
+  // Intermediate gradients are per-call scratch; only leaf .grad lives on.
+  runScope(() => {
     const grads = new Map<Tensor, Tensor>();
-    const b = root.backend;
+    const leaves: [Tensor, Tensor][] = [];
     grads.set(root, grad ?? filled(root, 1));
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      if (!t.node) {
-        accumulateLeaf(t, g);
+      const node = t.node;
+      if (!node) {
+        leaves.push([t, g]);
         continue;
       }
-      const inputGrads = noGrad(() => t.node!.vjp!(g));
-      t.node.inputs.forEach((input, k) => {
+      const inputGrads = noGrad(() => node.vjp!(g));
+      if (!Array.isArray(inputGrads) || inputGrads.length !== node.inputs.length) {
+        throw new ArgumentError(node.op, `vjp must return an array of ${node.inputs.length} gradients (null where none flows), got ${Array.isArray(inputGrads) ? inputGrads.length : typeof inputGrads}`);
+      }
+      node.inputs.forEach((input, k) => {
         const gi = inputGrads[k];
         if (!gi || !input.requiresGrad) return;
+        if (!(gi instanceof Tensor)) throw new ArgumentError(node.op, `vjp returned ${typeof gi} for input ${k}; expected a Tensor or null`);
         if (!sameShape(gi.shape, input.shape)) {
-          throw new ShapeError(t.node!.op, `vjp returned a gradient of shape ${fmt(gi.shape)} for input ${k} of shape ${fmt(input.shape)}`);
+          throw new ShapeError(node.op, `vjp returned a gradient of shape ${fmt(gi.shape)} for input ${k} of shape ${fmt(input.shape)}`);
         }
+        if (gi.backend !== b || gi.dtype === 'int32') {
+          throw new BackendError(node.op, `vjp returned a ${gi.dtype} gradient on ${gi.backend.label} for input ${k}; expected ${b.dtype} on ${b.label}`);
+        }
+        gi.storage.assertAlive(`${node.op} (its vjp's gradient for input ${k})`);
+        if (anomaly) checkFinite(gi, node.op, 'backward', node.inputs, node.site, `gradient for input ${k}`);
         const prev = grads.get(input);
         if (!prev) grads.set(input, gi);
         else {
@@ -117,9 +168,10 @@ export function backward(root: Tensor, grad?: Tensor, options: BackwardOptions =
           grads.set(input, sum);
         }
       });
-      if (!options.retainGraph) t.node.vjp = null;
     }
-  });
+    commit(leaves);
+    if (!retainGraph) for (const t of order) if (t.node) t.node.vjp = null;
+  }, () => {});
 }
 
 function filled(like: Tensor, value: number): Tensor {
@@ -139,12 +191,36 @@ export function setGradSlot(leaf: Tensor, slot: (() => Tensor) | null): void {
   else gradSlots.delete(leaf);
 }
 
-function accumulateLeaf(leaf: Tensor, g: Tensor): void {
-  const k = leaf.backend.kernels;
-  if (!leaf.grad || !leaf.grad.storage.alive) {
+/**
+ * Adds each leaf's gradient into leaf.grad. New gradients are allocated first
+ * (the one step that can fail, out of memory), then every sum is written.
+ */
+function commit(leaves: readonly [Tensor, Tensor][]): void {
+  const created: Tensor[] = [];
+  const targets = leaves.map(([leaf]) => {
+    if (leaf.grad && leaf.grad.storage.alive) return leaf.grad;
     const slot = gradSlots.get(leaf);
-    leaf.grad = slot ? slot() : new Tensor(leaf.shape, leaf.dtype, allocPersistent(leaf.backend, leaf.size * leaf.backend.bytesPerElement));
-    k.fill(leaf.grad.ptr, leaf.size, 0);
-  }
-  k.binary(Binary.Add, leaf.grad.ptr, g.ptr, leaf.grad.ptr, leaf.size);
+    if (slot) return slot();
+    try {
+      const g = new Tensor(leaf.shape, leaf.dtype, Storage.likeFor(leaf.storage));
+      created.push(g);
+      return g;
+    } catch (e) {
+      for (const g of created) g.dispose();
+      throw e;
+    }
+  });
+  leaves.forEach(([leaf, g], i) => {
+    const target = targets[i];
+    const k = leaf.backend.kernels;
+    if (created.includes(target) || target !== leaf.grad) {
+      // A new (or re-slotted) gradient: the sum is g itself.
+      target.storage.copyFrom(g.ptr);
+    } else if (target.storage.root().base.home === 'host') {
+      const sum = empty(leaf.shape, leaf.backend, leaf.dtype);
+      k.binary(Binary.Add, target.ptr, g.ptr, sum.ptr, leaf.size);
+      target.storage.copyFrom(sum.ptr);
+    } else k.binary(Binary.Add, target.ptr, g.ptr, target.ptr, leaf.size);
+    leaf.grad = target;
+  });
 }

@@ -6,8 +6,9 @@ import { ArgumentError, BackendError, ShapeError } from './errors.js';
 import * as ops from './ops/index.js';
 import { Generator, defaultGenerator } from './random.js';
 import { getBackend } from './runtime.js';
+import { checkShape } from './check.js';
 import { fmt, sizeOf, type Shape } from './shape.js';
-import { Storage, allocStorage, keepStorage } from './storage.js';
+import { Storage, allocForValues, allocStorage } from './storage.js';
 import { backward, type BackwardOptions, type Node } from './tape.js';
 
 export type DType = 'float32' | 'float64' | 'int32';
@@ -17,7 +18,7 @@ export type TensorLike = Tensor | number;
 export class Tensor {
   readonly size: number;
   requiresGrad: boolean;
-  /** Accumulated gradient of a leaf with requiresGrad (persistent storage). */
+  /** Accumulated gradient of a leaf with requiresGrad (lives as long as the leaf's bytes: see docs/memory.md). */
   grad: Tensor | null = null;
   /** The operation that produced this tensor while recording; null for leaves. */
   node: Node | null = null;
@@ -35,7 +36,7 @@ export class Tensor {
   get backend(): Backend {
     return this.storage.backend;
   }
-  /** Byte offset of the data in the backend's linear memory. */
+  /** Byte offset of the data in the backend's linear memory, valid until the current scope ends. */
   get ptr(): number {
     return this.storage.ptr;
   }
@@ -45,11 +46,7 @@ export class Tensor {
 
   /** A flat copy of the values (Float32Array, Float64Array or Int32Array). */
   data(): Float32Array | Float64Array | Int32Array {
-    this.storage.assertAlive('data');
-    const b = this.backend;
-    if (this.dtype === 'int32') return b.memory.i32.slice(this.ptr >> 2, (this.ptr >> 2) + this.size);
-    const shift = this.dtype === 'float64' ? 3 : 2;
-    return b.floats.slice(this.ptr >> shift, (this.ptr >> shift) + this.size);
+    return this.storage.read(this.dtype);
   }
 
   /** A copy of the values as nested arrays (a number for rank 0). */
@@ -77,12 +74,14 @@ export class Tensor {
     backward(this, grad, options);
   }
 
-  /** Sets the accumulated gradient to zero (keeps its storage: no allocation per step). */
+  /** Sets the accumulated gradient to zero (keeps its storage: no allocation per step); a disposed gradient is dropped. */
   zeroGrad(): void {
-    if (this.grad) this.backend.kernels.fill(this.grad.ptr, this.grad.size, 0);
+    if (!this.grad) return;
+    if (this.grad.storage.alive) this.grad.storage.fill(0);
+    else this.grad = null;
   }
 
-  /** Frees persistent storage now (arena storage is released by its scope). */
+  /** Frees the tensor's bytes now (a view only drops itself; arena bytes go with their scope). */
   dispose(): void {
     this.storage.dispose();
     this.grad?.dispose();
@@ -90,9 +89,11 @@ export class Tensor {
     this.node = null;
   }
 
-  /** Keeps this tensor alive past the end of the current scope. */
+  /** Makes this tensor owned: it outlives every scope and lives until dispose(). */
   keep(): this {
-    keepStorage(this.storage);
+    this.storage.assertAlive('keep');
+    this.storage.own();
+    if (this.grad?.storage.alive) this.grad.storage.own();
     return this;
   }
 
@@ -143,16 +144,16 @@ export interface TensorOptions {
   dtype?: 'float' | 'int32';
 }
 
-/** An uninitialised tensor in the current scope's arena (or the heap). */
+const bytesOf = (shape: Shape, dtype: DType) => sizeOf(shape) * (dtype === 'float64' ? 8 : 4);
+
+/** An uninitialised tensor for a kernel to write: in the current scope's arena (see allocStorage). */
 export function empty(shape: Shape, backend: Backend, dtype: DType = backend.dtype, requiresGrad = false): Tensor {
-  const bytes = sizeOf(shape) * (dtype === 'float64' ? 8 : 4);
-  return new Tensor(shape, dtype, allocStorage(backend, bytes), requiresGrad);
+  return new Tensor(shape, dtype, allocStorage(backend, bytesOf(shape, dtype)), requiresGrad);
 }
 
-function checkShape(shape: readonly number[], op: string): void {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ShapeError(op, `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-  }
+/** A tensor whose values JS writes: in the current scope's arena, or host memory outside scopes. */
+function fresh(shape: Shape, backend: Backend, dtype: DType, requiresGrad: boolean): Tensor {
+  return new Tensor(shape, dtype, allocForValues(backend, bytesOf(shape, dtype)), requiresGrad);
 }
 
 function flatten(data: NestedArray, op: string): { values: number[]; shape: number[] } {
@@ -180,15 +181,19 @@ function resolve(options: TensorOptions, int: boolean) {
   return { backend, dtype };
 }
 
-function fromValues(values: ArrayLike<number>, shape: number[], dtype: DType, backend: Backend, requiresGrad: boolean): Tensor {
-  if (dtype === 'int32' && requiresGrad) throw new ArgumentError('tensor', 'int32 tensors cannot require gradients');
-  const t = empty(shape, backend, dtype, requiresGrad);
-  if (dtype === 'int32') {
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isInteger(values[i])) throw new ArgumentError('tensor', `int32 tensor needs integers, got ${values[i]} at index ${i}`);
-    }
-    backend.memory.i32.set(values, t.ptr >> 2);
-  } else backend.floats.set(values, t.ptr >> (dtype === 'float64' ? 3 : 2));
+function checkInt32(v: number, op: string, where: string): void {
+  if (!Number.isInteger(v) || v < -(2 ** 31) || v > 2 ** 31 - 1) {
+    throw new ArgumentError(op, `int32 tensor needs integers in [-2^31, 2^31 - 1], got ${v}${where}`);
+  }
+}
+
+function fromValues(values: ArrayLike<number>, shape: number[], dtype: DType, backend: Backend, requiresGrad: boolean, op = 'tensor'): Tensor {
+  if (dtype === 'int32' && requiresGrad) throw new ArgumentError(op, 'int32 tensors cannot require gradients');
+  if (dtype === 'int32' && !(values instanceof Int32Array)) {
+    for (let i = 0; i < values.length; i++) checkInt32(values[i], op, ` at index ${i}`);
+  }
+  const t = fresh(shape, backend, dtype, requiresGrad);
+  t.storage.write(values, dtype);
   return t;
 }
 
@@ -209,22 +214,26 @@ export function tensor(data: NestedArray | ArrayLike<number>, shape?: readonly n
   }
   let finalShape = inferred;
   if (shape !== undefined) {
-    checkShape(shape, 'tensor');
-    if (sizeOf(shape) !== values.length) {
-      throw new ShapeError('tensor', `data has ${values.length} values but shape ${fmt(shape)} needs ${sizeOf(shape)}`);
+    finalShape = checkShape('tensor', 'shape', shape);
+    if (sizeOf(finalShape) !== values.length) {
+      throw new ShapeError('tensor', `data has ${values.length} values but shape ${fmt(finalShape)} needs ${sizeOf(finalShape)}`);
     }
-    finalShape = [...shape];
   }
   const { backend, dtype } = resolve(options, data instanceof Int32Array);
   return fromValues(values, finalShape, dtype, backend, options.requiresGrad ?? false);
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  checkShape(shape, 'full');
+  const dims = checkShape('full', 'shape', shape);
   const { backend, dtype } = resolve(options, false);
-  if (dtype === 'int32') return fromValues(new Array(sizeOf(shape)).fill(value), [...shape], dtype, backend, false);
-  const t = empty([...shape], backend, dtype, options.requiresGrad ?? false);
-  backend.kernels.fill(t.ptr, t.size, value);
+  const requiresGrad = options.requiresGrad ?? false;
+  if (dtype === 'int32') {
+    checkInt32(value, 'full', '');
+    if (requiresGrad) throw new ArgumentError('full', 'int32 tensors cannot require gradients');
+  }
+  const t = fresh(dims, backend, dtype, requiresGrad);
+  if (dtype === 'int32') t.storage.write(new Int32Array(t.size).fill(value), 'int32');
+  else t.storage.fill(value);
   return t;
 }
 
@@ -237,12 +246,13 @@ export interface RandomOptions extends TensorOptions {
 }
 
 function random(shape: readonly number[], options: RandomOptions, op: string, draw: (g: Generator) => number): Tensor {
-  checkShape(shape, op);
-  const g = options.seed === undefined ? defaultGenerator : new Generator(options.seed);
-  const values = new Float64Array(sizeOf(shape));
-  for (let i = 0; i < values.length; i++) values[i] = draw(g);
+  const dims = checkShape(op, 'shape', shape);
   const { backend } = resolve(options, false);
-  return fromValues(values, [...shape], backend.dtype, backend, options.requiresGrad ?? false);
+  backend.memory.sizeFor(bytesOf(dims, backend.dtype), op);
+  const g = options.seed === undefined ? defaultGenerator : new Generator(options.seed);
+  const values = new Float64Array(sizeOf(dims));
+  for (let i = 0; i < values.length; i++) values[i] = draw(g);
+  return fromValues(values, dims, backend.dtype, backend, options.requiresGrad ?? false, op);
 }
 
 /** Uniform in [low, high) (default [0, 1)); the same seed gives the same numbers on every backend. */

@@ -20,8 +20,15 @@ describe('tensor basics', () => {
     expect(y.dtype).toBe('int32');
     expect(y.data()).toBeInstanceOf(Int32Array);
     expect(sg.tensor([3, 1], undefined, { dtype: 'int32' }).toArray()).toEqual([3, 1]);
-    expect(() => sg.tensor([1.5], undefined, { dtype: 'int32' })).toThrow(/needs integers, got 1.5/);
+    expect(() => sg.tensor([1.5], undefined, { dtype: 'int32' })).toThrow(/needs integers in \[-2\^31, 2\^31 - 1\], got 1.5/);
     expect(() => sg.exp(y)).toThrow(sg.BackendError);
+  });
+
+  it('refuses int32 values that would wrap instead of storing them wrapped', () => {
+    expect(() => sg.tensor([2 ** 31, 1e10], undefined, { dtype: 'int32' })).toThrow(sg.ArgumentError);
+    expect(() => sg.tensor([-(2 ** 31) - 1], undefined, { dtype: 'int32' })).toThrow(/got -2147483649 at index 0/);
+    expect(() => sg.full([2], 2 ** 31, { dtype: 'int32' })).toThrow(sg.ArgumentError);
+    expect(sg.tensor([2 ** 31 - 1, -(2 ** 31)], undefined, { dtype: 'int32' }).toArray()).toEqual([2 ** 31 - 1, -(2 ** 31)]);
   });
 
   it('toArray and data are copies', () => {

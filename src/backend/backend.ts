@@ -21,7 +21,7 @@ export class Backend {
     readonly memory: Memory,
   ) {
     this.bytesPerElement = dtype === 'float64' ? 8 : 4;
-    this.matmulWork = memory.alloc(kernels.matmulWorkBytes());
+    this.matmulWork = memory.alloc(kernels.matmulWorkBytes(), 'scratch');
   }
 
   /** Float view of the whole memory (re-derived after growth: never cache it across allocations). */

@@ -2,7 +2,7 @@
 import { ArgumentError } from '../errors.js';
 import { Backend, type KernelVariant } from './backend.js';
 import type { Kernels } from './kernels.js';
-import { Memory, PAGE_BYTES } from './memory.js';
+import { Memory, PAGE_BYTES, type MemoryOptions } from './memory.js';
 import * as binaries from './wasm-binaries.generated.js';
 
 export const VARIANTS: readonly KernelVariant[] = ['relaxed', 'simd', 'scalar'];
@@ -35,7 +35,7 @@ export function unsupportedReason(variant: KernelVariant): string {
       : 'this runtime has no WebAssembly';
 }
 
-function instantiate(module: WebAssembly.Module, variant: KernelVariant, maxBytes: number): Backend {
+function instantiate(module: WebAssembly.Module, variant: KernelVariant, maxBytes: number, options: MemoryOptions): Backend {
   const instance = new WebAssembly.Instance(module, {
     env: {
       abort(_msg: number, _file: number, line: number, column: number) {
@@ -44,7 +44,7 @@ function instantiate(module: WebAssembly.Module, variant: KernelVariant, maxByte
     },
   });
   const exports = instance.exports as unknown as Kernels & { memory: WebAssembly.Memory; heapBase: WebAssembly.Global };
-  const memory = new Memory(exports.memory, exports.heapBase.value as number, maxBytes);
+  const memory = new Memory(exports.memory, exports.heapBase.value as number, maxBytes, options);
   return new Backend('wasm', variant, 'float32', exports, memory);
 }
 
@@ -56,13 +56,13 @@ function checkVariant(variant: KernelVariant): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-export function createWasmBackendSync(variant: KernelVariant, maxBytes: number): Backend {
-  return instantiate(new WebAssembly.Module(checkVariant(variant)), variant, maxBytes);
+export function createWasmBackendSync(variant: KernelVariant, maxBytes: number, options: MemoryOptions = {}): Backend {
+  return instantiate(new WebAssembly.Module(checkVariant(variant)), variant, maxBytes, options);
 }
 
-export async function createWasmBackend(variant: KernelVariant, maxBytes: number): Promise<Backend> {
+export async function createWasmBackend(variant: KernelVariant, maxBytes: number, options: MemoryOptions = {}): Promise<Backend> {
   // Async compilation: browsers refuse synchronous compiles of large modules on the main thread.
-  return instantiate(await WebAssembly.compile(checkVariant(variant)), variant, maxBytes);
+  return instantiate(await WebAssembly.compile(checkVariant(variant)), variant, maxBytes, options);
 }
 
 export const MAX_WASM_BYTES = 65536 * PAGE_BYTES;

@@ -99,8 +99,7 @@ function labelValues(name: string, labels: Labels, shape: readonly number[], lik
 export function classLabels(name: string, labels: Labels, like: Tensor): Tensor {
   const [rows, classes] = like.shape;
   const t = labelValues(name, labels, [rows], like);
-  // int32 labels are read in place: this check runs on every training step.
-  const values = t.dtype === 'int32' ? t.backend.memory.i32.subarray(t.ptr >> 2, (t.ptr >> 2) + t.size) : t.data();
+  const values = t.data();
   for (let r = 0; r < values.length; r++) {
     const v = values[r];
     if (v >= 0 && v < classes && Number.isInteger(v)) continue;

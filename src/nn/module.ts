@@ -172,7 +172,7 @@ function writeParam(p: Param, values: ArrayLike<number>): void {
     for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) out[r * cols + c] = values[c * rows + r];
     src = out;
   }
-  t.backend.floats.set(src, t.ptr >> (t.dtype === 'float64' ? 3 : 2));
+  t.storage.write(src, t.dtype);
 }
 
 /** A persistent trainable tensor, even when the model is built inside a scope. */

@@ -2,7 +2,9 @@
 // subgradient it returns at each kink, in one spec (cf. PyTorch's
 // derivatives.yaml). Every op registers its spec here, so the kink table in
 // docs/kinks.md and the kink probes in test/ are generated from the same data.
+import { anomaly, callSite, checkFinite } from '../anomaly.js';
 import { ArgumentError } from '../errors.js';
+import { Storage, inScope } from '../storage.js';
 import { record, noGrad } from '../tape.js';
 import { Tensor, checkInputs, type NestedArray } from '../tensor.js';
 
@@ -45,13 +47,36 @@ function register(name: string, kinks: readonly Kink[] = []): void {
   opTable.set(name, { name, kinks });
 }
 
+/** The tensors among an op's params (labels, indices, what forward keeps for backward): saved by the graph like its inputs. */
+function tensorsIn(params: unknown): Tensor[] {
+  if (params instanceof Tensor) return [params];
+  if (params === null || typeof params !== 'object') return [];
+  return Object.values(params).filter((v): v is Tensor => v instanceof Tensor);
+}
+
 export function op<P = undefined>(spec: OpSpec<P>): (inputs: readonly Tensor[], params: P) => Tensor {
   register(spec.name, spec.kinks);
   const { name, forward, vjp } = spec;
   return (inputs, params) => {
     checkInputs(name, inputs);
-    const out = noGrad(() => forward(inputs, params));
-    return record(out, name, inputs, (g) => vjp(g, inputs, out, params));
+    let saved: Tensor[] = [];
+    // Outside any scope an op runs in one of its own: its output and what
+    // backward needs survive it, the rest of its temporaries do not.
+    return inScope(
+      () => {
+        let out = noGrad(() => forward(inputs, params));
+        // An input handed back unchanged (identity, straight-through) must stay a leaf: the output is an alias.
+        if (inputs.includes(out)) out = new Tensor(out.shape, out.dtype, Storage.view(out.storage));
+        saved = tensorsIn(params);
+        const site = anomaly ? callSite() : undefined;
+        if (anomaly) checkFinite(out, name, 'forward', inputs, site);
+        return record(out, name, inputs, saved, (g) => vjp(g, inputs, out, params), site);
+      },
+      (out, visit) => {
+        visit(out.storage);
+        for (const t of saved) visit(t.storage);
+      },
+    );
   };
 }
 

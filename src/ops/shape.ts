@@ -1,6 +1,8 @@
 // Ops that move data without arithmetic: reshape, transpose, concat, slice, expand.
 import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape.js';
+import { checkTensor } from '../check.js';
+import { Storage } from '../storage.js';
 import { Tensor, empty, full } from '../tensor.js';
 import { expandTo, stridedCopy, sumTo } from './broadcast.js';
 import { op } from './define.js';
@@ -16,11 +18,13 @@ function resolveShape(x: Tensor, shape: readonly number[]): number[] {
   return shape.map((d) => (d === -1 ? x.size / known : d));
 }
 
+/** The same bytes under another shape: a view, which never frees them. */
+const alias = (x: Tensor, shape: Shape) => new Tensor(shape, x.dtype, Storage.view(x.storage));
+
 const reshapeOp = op<number[]>({
   name: 'reshape',
-  // Shares storage: a reshape is a view.
-  forward: ([x], shape) => new Tensor(shape, x.dtype, x.storage),
-  vjp: (g, [x]) => [new Tensor(x.shape, g.dtype, g.storage)],
+  forward: ([x], shape) => alias(x, shape),
+  vjp: (g, [x]) => [alias(g, x.shape)],
 });
 /** Same data, new shape; one dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -130,7 +134,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   return expandOp([x], [...shape]);
 }
 
-/** The same values, cut from the graph. */
+/** The same values, cut from the graph (a view: disposing it never frees x). */
 export function detach(x: Tensor): Tensor {
-  return new Tensor(x.shape, x.dtype, x.storage);
+  checkTensor('detach', 'x', x, { dtype: 'any' });
+  return alias(x, x.shape);
 }

@@ -6,7 +6,7 @@
 import type { Backend } from '../backend/backend.js';
 import { ArgumentError, BackendError, ShapeError } from '../errors.js';
 import { fmt, sameShape } from '../shape.js';
-import { Storage, allocPersistent, viewStorage } from '../storage.js';
+import { Storage } from '../storage.js';
 import { setGradSlot } from '../tape.js';
 import { Tensor } from '../tensor.js';
 
@@ -49,8 +49,8 @@ export class GroupStore {
     }
     this.numel = numel;
     const bytes = numel * backend.bytesPerElement;
-    this.params = allocPersistent(backend, bytes);
-    this.grads = allocPersistent(backend, bytes);
+    this.params = Storage.owned(backend, bytes);
+    this.grads = Storage.owned(backend, bytes);
     backend.kernels.fill(this.grads.ptr, numel, 0);
     tensors.forEach((p, i) => {
       const at = this.offsets[i] * backend.bytesPerElement;
@@ -60,7 +60,7 @@ export class GroupStore {
       else p.grad = null;
       // The tape holds this while p lives: it must not keep the optimizer (and its state) alive.
       const grads = this.grads;
-      const view = () => new Tensor(p.shape, p.dtype, viewStorage(grads, at, p.storage.bytes));
+      const view = () => new Tensor(p.shape, p.dtype, Storage.view(grads, at, p.storage.bytes));
       let slot = p.grad ?? view();
       this.slot.push(() => (slot.storage.alive ? slot : (slot = view())));
       setGradSlot(p, this.slot[i]);
@@ -85,7 +85,7 @@ export class GroupStore {
   /** Throws unless every parameter is alive and still lives in this group's block. */
   checkParams(op: string, group: number): void {
     this.tensors.forEach((p, i) => {
-      if (p.storage.owner !== this.params || p.ptr !== this.at(this.params, this.offsets[i])) {
+      if (p.storage.base !== this.params || p.storage.offset !== this.offsets[i] * this.bytesPerElement) {
         throw new ArgumentError(op, `${this.describe(i, group)} was moved by another optimizer; an optimizer steps only parameters it still holds, so create a new one`);
       }
       p.storage.assertAlive(op);
@@ -143,7 +143,7 @@ export class GroupStore {
   buffer(name: string, initial = 0): Storage {
     let s = this.state.get(name);
     if (!s) {
-      s = allocPersistent(this.backend, this.numel * this.bytesPerElement);
+      s = Storage.owned(this.backend, this.numel * this.bytesPerElement);
       this.backend.kernels.fill(s.ptr, this.numel, initial);
       this.state.set(name, s);
     }
@@ -154,17 +154,17 @@ export class GroupStore {
   zeroGrad(setToNone: boolean): void {
     this.backend.kernels.fill(this.grads.ptr, this.numel, 0);
     this.tensors.forEach((p, i) => {
-      if (p.storage.owner === this.params) p.grad = setToNone ? null : this.slot[i]();
+      if (p.storage.base === this.params) p.grad = setToNone ? null : this.slot[i]();
     });
   }
 
   /** Gives parameters (and their gradients) their own storage again and frees the blocks. */
   release(): void {
     for (const p of this.tensors) {
-      if (p.storage.owner !== this.params) continue;
+      if (p.storage.base !== this.params) continue;
       setGradSlot(p, null);
-      if (!p.storage.disposed) p.storage.detach();
-      if (p.grad?.storage.owner === this.grads) p.grad.storage.detach();
+      if (!p.storage.disposed) p.storage.ownCopy();
+      if (p.grad?.storage.base === this.grads && p.grad.storage.alive) p.grad.storage.ownCopy();
     }
     for (const s of [this.params, this.grads, ...this.state.values()]) s.dispose();
     this.state.clear();

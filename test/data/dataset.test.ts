@@ -67,6 +67,6 @@ describe('dataset', () => {
 
   it('int32 labels must be flat integers', () => {
     expect(() => dataset([[1], [2]], [[0], [1]], { labelDType: 'int32', backend })).toThrow(/int32 class labels must be a flat array/);
-    expect(() => dataset([[1], [2]], [0, 0.5], { labelDType: 'int32', backend })).toThrow(/needs integers, got 0.5/);
+    expect(() => dataset([[1], [2]], [0, 0.5], { labelDType: 'int32', backend })).toThrow(/needs integers in \[-2\^31, 2\^31 - 1\], got 0.5/);
   });
 });

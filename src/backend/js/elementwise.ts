@@ -41,22 +41,22 @@ function binaryScalar(op: Binary, a: number, b: number): number {
 }
 
 export function elementwiseKernels(v: JsViews) {
-  const s = v.shift;
+  const e = v.bytes;
   return {
     fill(out: number, n: number, value: number): void {
-      v.f.fill(value, out >> s, (out >> s) + n);
+      v.f.fill(value, out / e, (out / e) + n);
     },
     unary(op: Unary, x: number, out: number, n: number, p: number, q: number): void {
       const f = v.f;
-      const xi = x >> s;
-      const oi = out >> s;
+      const xi = x / e;
+      const oi = out / e;
       for (let i = 0; i < n; i++) f[oi + i] = unaryScalar(op, f[xi + i], p, q);
     },
     binary(op: Binary, a: number, b: number, out: number, n: number): void {
       const f = v.f;
-      const ai = a >> s;
-      const bi = b >> s;
-      const oi = out >> s;
+      const ai = a / e;
+      const bi = b / e;
+      const oi = out / e;
       for (let i = 0; i < n; i++) f[oi + i] = binaryScalar(op, f[ai + i], f[bi + i]);
     },
     binaryStrided(
@@ -66,19 +66,19 @@ export function elementwiseKernels(v: JsViews) {
       b0: number, b1: number, b2: number, b3: number,
     ): void {
       const f = v.f;
-      let o = out >> s;
+      let o = out / e;
       for (let i0 = 0; i0 < n0; i0++)
         for (let i1 = 0; i1 < n1; i1++)
           for (let i2 = 0; i2 < n2; i2++) {
-            const ao = (a >> s) + i0 * a0 + i1 * a1 + i2 * a2;
-            const bo = (b >> s) + i0 * b0 + i1 * b1 + i2 * b2;
+            const ao = (a / e) + i0 * a0 + i1 * a1 + i2 * a2;
+            const bo = (b / e) + i0 * b0 + i1 * b1 + i2 * b2;
             for (let i3 = 0; i3 < n3; i3++) f[o++] = binaryScalar(op, f[ao + i3 * a3], f[bo + i3 * b3]);
           }
     },
     select(cond: number, a: number, b: number, out: number, n: number): void {
       const f = v.f;
       for (let i = 0; i < n; i++) {
-        f[(out >> s) + i] = f[(cond >> s) + i] !== 0 ? f[(a >> s) + i] : f[(b >> s) + i];
+        f[(out / e) + i] = f[(cond / e) + i] !== 0 ? f[(a / e) + i] : f[(b / e) + i];
       }
     },
     stridedCopy(
@@ -92,8 +92,8 @@ export function elementwiseKernels(v: JsViews) {
       for (let i0 = 0; i0 < n0; i0++)
         for (let i1 = 0; i1 < n1; i1++)
           for (let i2 = 0; i2 < n2; i2++) {
-            const so = (src >> s) + i0 * s0 + i1 * s1 + i2 * s2;
-            const dO = (dst >> s) + i0 * d0 + i1 * d1 + i2 * d2;
+            const so = (src / e) + i0 * s0 + i1 * s1 + i2 * s2;
+            const dO = (dst / e) + i0 * d0 + i1 * d1 + i2 * d2;
             for (let i3 = 0; i3 < n3; i3++) {
               const d = dO + i3 * d3;
               f[d] = accumulate ? f[d] + f[so + i3 * s3] : f[so + i3 * s3];

@@ -2,16 +2,16 @@
 import type { JsViews } from './views.js';
 
 export function matmulKernels(v: JsViews) {
-  const s = v.shift;
+  const e = v.bytes;
   return {
     matmul(
       a: number, b: number, c: number, m: number, k: number, n: number,
       transA: number, transB: number, accumulate: number, _work: number,
     ): void {
       const f = v.f;
-      const A = a >> s;
-      const B = b >> s;
-      const C = c >> s;
+      const A = a / e;
+      const B = b / e;
+      const C = c / e;
       const sAi = transA ? 1 : k;
       const sAp = transA ? m : 1;
       const sBp = transB ? 1 : n;

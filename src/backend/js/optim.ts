@@ -7,7 +7,7 @@ const denom = (x: number, eps: number, inside: boolean) => (inside ? Math.sqrt(x
 const prox = (p: number, t: number) => Math.sign(p) * Math.max(Math.abs(p) - t, 0);
 
 export function optimKernels(v: JsViews) {
-  const s = v.shift;
+  const e = v.bytes;
   return {
     sgd(
       p: number, g: number, buf: number, n: number,
@@ -15,7 +15,7 @@ export function optimKernels(v: JsViews) {
       shrink: number, flags: number,
     ): void {
       const f = v.f;
-      const [pi, gi, bi] = [p >> s, g >> s, buf >> s];
+      const [pi, gi, bi] = [p / e, g / e, buf / e];
       const momentum = (flags & OptimFlag.Momentum) !== 0;
       for (let i = 0; i < n; i++) {
         const w = f[pi + i];
@@ -31,7 +31,7 @@ export function optimKernels(v: JsViews) {
     },
     adagrad(p: number, g: number, sum: number, n: number, gradSign: number, weightDecay: number, lr: number, eps: number, shrink: number, flags: number): void {
       const f = v.f;
-      const [pi, gi, si] = [p >> s, g >> s, sum >> s];
+      const [pi, gi, si] = [p / e, g / e, sum / e];
       const inside = (flags & OptimFlag.EpsInsideSqrt) !== 0;
       for (let i = 0; i < n; i++) {
         const w = f[pi + i];
@@ -46,7 +46,7 @@ export function optimKernels(v: JsViews) {
       gradSign: number, weightDecay: number, lr: number, alpha: number, eps: number, momentum: number, shrink: number, flags: number,
     ): void {
       const f = v.f;
-      const [pi, gi, qi, ai, bi] = [p >> s, g >> s, sq >> s, gavg >> s, buf >> s];
+      const [pi, gi, qi, ai, bi] = [p / e, g / e, sq / e, gavg / e, buf / e];
       const inside = (flags & OptimFlag.EpsInsideSqrt) !== 0;
       const centered = (flags & OptimFlag.Centered) !== 0;
       const useBuf = (flags & OptimFlag.Momentum) !== 0;
@@ -71,7 +71,7 @@ export function optimKernels(v: JsViews) {
     },
     adadelta(p: number, g: number, sq: number, acc: number, n: number, gradSign: number, weightDecay: number, lr: number, rho: number, eps: number, shrink: number): void {
       const f = v.f;
-      const [pi, gi, qi, ui] = [p >> s, g >> s, sq >> s, acc >> s];
+      const [pi, gi, qi, ui] = [p / e, g / e, sq / e, acc / e];
       for (let i = 0; i < n; i++) {
         const w = f[pi + i];
         const d = gradSign * f[gi + i] + weightDecay * w;
@@ -88,7 +88,7 @@ export function optimKernels(v: JsViews) {
       stepM: number, stepG: number, invBc2: number, eps: number, shrink: number, flags: number,
     ): void {
       const f = v.f;
-      const [pi, gi, mi, vi, xi] = [p >> s, g >> s, m >> s, vv >> s, vmax >> s];
+      const [pi, gi, mi, vi, xi] = [p / e, g / e, m / e, vv / e, vmax / e];
       const inside = (flags & OptimFlag.EpsInsideSqrt) !== 0;
       const amsgrad = (flags & OptimFlag.Amsgrad) !== 0;
       for (let i = 0; i < n; i++) {
@@ -107,7 +107,7 @@ export function optimKernels(v: JsViews) {
     },
     firstNonFinite(x: number, n: number): number {
       const f = v.f;
-      const xi = x >> s;
+      const xi = x / e;
       for (let i = 0; i < n; i++) if (!Number.isFinite(f[xi + i])) return i;
       return -1;
     },

@@ -9,16 +9,16 @@ function combine(op: Reduce, acc: number, x: number): number {
 }
 
 export function reduceKernels(v: JsViews) {
-  const s = v.shift;
+  const e = v.bytes;
   return {
     reduce(op: Reduce, x: number, out: number, outer: number, len: number, inner: number): void {
       const f = v.f;
       for (let o = 0; o < outer; o++)
         for (let i = 0; i < inner; i++) {
-          const base = (x >> s) + o * len * inner + i;
+          const base = (x / e) + o * len * inner + i;
           let acc = op === Reduce.Sum ? 0 : f[base];
           for (let l = op === Reduce.Sum ? 0 : 1; l < len; l++) acc = combine(op, acc, f[base + l * inner]);
-          f[(out >> s) + o * inner + i] = acc;
+          f[(out / e) + o * inner + i] = acc;
         }
     },
   };

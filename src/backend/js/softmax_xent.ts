@@ -17,36 +17,36 @@ function bceGrad(x: number, y: number, p: number): number {
 }
 
 export function softmaxXentKernels(v: JsViews) {
-  const s = v.shift;
+  const e = v.bytes;
   /** Row r's max m and ln s, s = Σ e^(x - m); writes lse[r] = m + ln s and the row's softmax to probs. */
   const softmaxRow = (x: number, lse: number, probs: number, r: number, cols: number) => {
     const f = v.f;
-    const o = (x >> s) + r * cols;
-    const po = (probs >> s) + r * cols;
+    const o = (x / e) + r * cols;
+    const po = (probs / e) + r * cols;
     let m = -Infinity;
     for (let j = 0; j < cols; j++) m = f[o + j] > m || Number.isNaN(f[o + j]) ? f[o + j] : m;
     let sum = 0;
     for (let j = 0; j < cols; j++) sum += f[po + j] = Math.exp(f[o + j] - m);
     for (let j = 0; j < cols; j++) f[po + j] /= sum;
     const ls = Math.log(sum);
-    f[(lse >> s) + r] = m + ls;
+    f[(lse / e) + r] = m + ls;
     return { o, m, ls };
   };
   const emit = (out: number, r: number, loss: number, scale: number, total: number, acc: { sum: number }) => {
     if (total) acc.sum += loss;
-    else v.f[(out >> s) + r] = loss * scale;
+    else v.f[(out / e) + r] = loss * scale;
   };
   /** dx = (a · p - b - c · t) per element of row r (t unused when c is 0). */
   const softmaxGrad = (probs: number, t: number, dx: number, r: number, cols: number, a: number, b: number, c: number) => {
     const f = v.f;
     const o = r * cols;
     for (let j = 0; j < cols; j++) {
-      f[(dx >> s) + o + j] = a * f[(probs >> s) + o + j] - b - (c === 0 ? 0 : c * f[(t >> s) + o + j]);
+      f[(dx / e) + o + j] = a * f[(probs / e) + o + j] - b - (c === 0 ? 0 : c * f[(t / e) + o + j]);
     }
   };
   const rowSum = (t: number, r: number, cols: number) => {
     let T = 0;
-    for (let j = 0; j < cols; j++) T += v.f[(t >> s) + r * cols + j];
+    for (let j = 0; j < cols; j++) T += v.f[(t / e) + r * cols + j];
     return T;
   };
   return {
@@ -59,19 +59,19 @@ export function softmaxXentKernels(v: JsViews) {
         const { o, m, ls } = softmaxRow(x, lse, probs, r, cols);
         let gap = 0;
         for (let j = 0; j < cols; j++) gap += m - f[o + j];
-        const loss = ls + (1 - smoothing) * (m - f[o + v.i32[(labels >> 2) + r]]) + (smoothing / cols) * gap;
+        const loss = ls + (1 - smoothing) * (m - f[o + v.i32[(labels / 4) + r]]) + (smoothing / cols) * gap;
         emit(out, r, loss, scale, total, acc);
       }
-      if (total) f[out >> s] = acc.sum * scale;
+      if (total) f[out / e] = acc.sum * scale;
     },
     softmaxXentSparseBackward(
       probs: number, labels: number, g: number, gStride: number, dx: number, rows: number, cols: number, smoothing: number, scale: number,
     ): void {
       const f = v.f;
       for (let r = 0; r < rows; r++) {
-        const gr = f[(g >> s) + r * gStride] * scale;
+        const gr = f[(g / e) + r * gStride] * scale;
         softmaxGrad(probs, 0, dx, r, cols, gr, (smoothing / cols) * gr, 0);
-        f[(dx >> s) + r * cols + v.i32[(labels >> 2) + r]] -= (1 - smoothing) * gr;
+        f[(dx / e) + r * cols + v.i32[(labels / 4) + r]] -= (1 - smoothing) * gr;
       }
     },
     softmaxXentDense(
@@ -81,18 +81,18 @@ export function softmaxXentKernels(v: JsViews) {
       const acc = { sum: 0 };
       for (let r = 0; r < rows; r++) {
         const { o, m, ls } = softmaxRow(x, lse, probs, r, cols);
-        const to = (t >> s) + r * cols;
+        const to = (t / e) + r * cols;
         let loss = 0;
         for (let j = 0; j < cols; j++) loss += f[to + j] * (ls + m - f[o + j]);
         emit(out, r, loss, scale, total, acc);
       }
-      if (total) f[out >> s] = acc.sum * scale;
+      if (total) f[out / e] = acc.sum * scale;
     },
     softmaxXentDenseBackward(
       probs: number, t: number, g: number, gStride: number, dx: number, rows: number, cols: number, scale: number,
     ): void {
       for (let r = 0; r < rows; r++) {
-        const gr = v.f[(g >> s) + r * gStride] * scale;
+        const gr = v.f[(g / e) + r * gStride] * scale;
         softmaxGrad(probs, t, dx, r, cols, gr * rowSum(t, r, cols), 0, gr);
       }
     },
@@ -102,17 +102,17 @@ export function softmaxXentKernels(v: JsViews) {
       const f = v.f;
       const acc = { sum: 0 };
       for (let i = 0; i < rows * cols; i++) {
-        emit(out, i, bce(f[(x >> s) + i], f[(y >> s) + i], f[(posWeight >> s) + (i % cols)]), scale, total, acc);
+        emit(out, i, bce(f[(x / e) + i], f[(y / e) + i], f[(posWeight / e) + (i % cols)]), scale, total, acc);
       }
-      if (total) f[out >> s] = acc.sum * scale;
+      if (total) f[out / e] = acc.sum * scale;
     },
     bceWithLogitsBackward(
       x: number, y: number, posWeight: number, g: number, gStride: number, dx: number, rows: number, cols: number, scale: number,
     ): void {
       const f = v.f;
       for (let i = 0; i < rows * cols; i++) {
-        const d = bceGrad(f[(x >> s) + i], f[(y >> s) + i], f[(posWeight >> s) + (i % cols)]);
-        f[(dx >> s) + i] = d * f[(g >> s) + i * gStride] * scale;
+        const d = bceGrad(f[(x / e) + i], f[(y / e) + i], f[(posWeight / e) + (i % cols)]);
+        f[(dx / e) + i] = d * f[(g / e) + i * gStride] * scale;
       }
     },
   };

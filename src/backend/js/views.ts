@@ -2,16 +2,17 @@ import type { Memory } from '../memory.js';
 
 /**
  * What the reference kernels see of memory: the float view (Float32Array or
- * Float64Array, re-derived after growth) with the shift that turns a byte
- * offset into its index, and the int32 view for labels and indices.
+ * Float64Array, re-derived after growth) with the element size that turns a
+ * byte offset into its index (exact division: addresses reach 4 GiB), and the
+ * int32 view for labels and indices.
  */
 export class JsViews {
-  readonly shift: number;
+  readonly bytes: number;
   constructor(
     private readonly memory: Memory,
     readonly dtype: 'float32' | 'float64',
   ) {
-    this.shift = dtype === 'float64' ? 3 : 2;
+    this.bytes = dtype === 'float64' ? 8 : 4;
   }
   get f(): Float32Array | Float64Array {
     return this.dtype === 'float64' ? this.memory.f64 : this.memory.f32;
