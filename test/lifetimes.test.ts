@@ -7,7 +7,7 @@ import * as sg from '../src/index.js';
 import { js64, wasmBackends } from './helpers/backends.js';
 
 const backends = [js64, ...wasmBackends];
-const each = <T>(fn: (b: sg.Backend) => T) => it.each(backends.map((b) => [b.label, b] as const));
+const each = () => it.each(backends.map((b) => [b.label, b] as const));
 
 /** A tensor whose values must not change: allocated right after whatever a test frees. */
 const canary = (backend: sg.Backend, n = 64) => sg.full([n], 42, { backend }).keep();
