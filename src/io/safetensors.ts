@@ -5,10 +5,12 @@
 // treats the file as hostile: every number is checked before use, and the
 // tensors must tile the data exactly (no gaps, no overlap), as the reference
 // implementation requires; that also catches a duplicated JSON key.
-import { checkBoolean, checkObject, checkOptions, show, withDefaults } from '../check.js';
+import { checkBoolean, checkObject, checkOneOf, checkOptions, show, withDefaults } from '../check.js';
 import { ArgumentError, CheckpointError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { Optimizer, type OptimizerStateDict } from '../optim/optimizer.js';
+import { LRScheduler, type SchedulerStateDict } from '../optim/schedulers.js';
+import type { TorchOptimizerState } from '../optim/torch.js';
 import { scope } from '../storage.js';
 import { Tensor } from '../tensor.js';
 
@@ -221,9 +223,20 @@ export function decodeSafetensors(bytes: ArrayBuffer | ArrayBufferView): Safeten
 
 /** Extra tensors are stored under this prefix, which no parameter name can have. */
 export const EXTRA_PREFIX = 'extra/';
-/** An optimizer's state buffers are stored as optimizer/0, optimizer/1, … and its header in the metadata. */
+/**
+ * An optimizer's state is stored under this prefix. In subgrad's form: its
+ * buffers as optimizer/0, optimizer/1, … and its header as JSON in the
+ * metadata key 'optimizer'. In PyTorch's form: each state tensor as
+ * optimizer/state/<parameter>/<name> and the param_groups as JSON in the
+ * metadata key 'optimizer/param_groups' (docs/optimizers.md).
+ */
 export const OPTIMIZER_PREFIX = 'optimizer/';
 const OPTIMIZER_HEADER = 'optimizer';
+const TORCH_GROUPS = `${OPTIMIZER_PREFIX}param_groups`;
+const TORCH_STATE = /^state\/(0|[1-9]\d*)\/([^/]+)$/;
+/** A scheduler's state dict, as JSON in the metadata. */
+const SCHEDULER = 'scheduler';
+const RESERVED_METADATA = [OPTIMIZER_HEADER, TORCH_GROUPS, SCHEDULER];
 
 export interface CheckpointOptions {
   /** More named tensors to store; returned by decodeCheckpoint as `extra`. */
@@ -232,6 +245,10 @@ export interface CheckpointOptions {
   metadata?: Record<string, string>;
   /** An optimizer whose state (moments, step counts, options) is saved with the model, so training resumes exactly. */
   optimizer?: Optimizer<{ lr: number }>;
+  /** 'subgrad' (default: every option kept) or 'pytorch' (torch.optim's state_dict, which torch loads: docs/optimizers.md). */
+  optimizerFormat?: 'subgrad' | 'pytorch';
+  /** A scheduler whose state (step count, base lrs) is saved too, so a resumed run continues its schedule. */
+  scheduler?: LRScheduler;
 }
 
 export interface Checkpoint {
@@ -241,8 +258,11 @@ export interface Checkpoint {
   metadata: Record<string, string>;
 }
 
-function checkOptimizer(op: string, optimizer: unknown): void {
-  if (optimizer !== undefined && !(optimizer instanceof Optimizer)) throw new ArgumentError(op, `optimizer must be an optim optimizer, got ${show(optimizer)}`);
+function checkStateOwners(op: string, o: { optimizer?: unknown; scheduler?: unknown }): void {
+  if (o.optimizer !== undefined && !(o.optimizer instanceof Optimizer)) throw new ArgumentError(op, `optimizer must be an optim optimizer, got ${show(o.optimizer)}`);
+  if (o.scheduler === undefined) return;
+  if (!(o.scheduler instanceof LRScheduler)) throw new ArgumentError(op, `scheduler must be an optim scheduler, got ${show(o.scheduler)}`);
+  if (o.optimizer !== undefined && o.scheduler.optimizer !== o.optimizer) throw new ArgumentError(op, 'scheduler drives a different optimizer than options.optimizer');
 }
 
 function checkModel(op: string, model: unknown): asserts model is Module<any, any> {
@@ -252,29 +272,39 @@ function checkModel(op: string, model: unknown): asserts model is Module<any, an
 /**
  * A model's state dict (PyTorch layout: `model.load_state_dict(load_file(path))`
  * works for the equivalent torch.nn model once the keys with a '/' — extra/
- * and optimizer/ — are filtered out) plus extra tensors and optimizer state,
- * as safetensors bytes.
+ * and optimizer/ — are filtered out) plus extra tensors, optimizer and
+ * scheduler state, as safetensors bytes.
  */
 export function encodeCheckpoint(model: Module<any, any>, options: CheckpointOptions = {}): ArrayBuffer {
   const op = 'encodeCheckpoint';
   checkModel(op, model);
-  const o = checkOptions(op, options, ['extra', 'metadata', 'optimizer']);
-  checkOptimizer(op, o.optimizer);
+  const o = checkOptions(op, options, ['extra', 'metadata', 'optimizer', 'optimizerFormat', 'scheduler']);
+  checkStateOwners(op, o);
+  const format = o.optimizerFormat ?? 'subgrad';
+  checkOneOf(op, 'optimizerFormat', format, ['subgrad', 'pytorch']);
   if (o.extra !== undefined) checkObject(op, 'extra', o.extra);
   if (o.metadata !== undefined) checkObject(op, 'metadata', o.metadata);
-  if (Object.hasOwn(o.metadata ?? {}, OPTIMIZER_HEADER)) throw new ArgumentError(op, `metadata key '${OPTIMIZER_HEADER}' is reserved for the optimizer state`);
-  // The state dict's transposed copies live only as long as this scope.
+  const reserved = Object.keys(o.metadata ?? {}).filter((k) => RESERVED_METADATA.includes(k));
+  if (reserved.length) throw new ArgumentError(op, `metadata key '${reserved[0]}' is reserved for the optimizer and scheduler state (${RESERVED_METADATA.join(', ')})`);
+  // The state dicts' transposed copies live only as long as this scope.
   return scope(() => {
     const tensors: Record<string, Tensor | TensorRecord> = model.stateDict();
     const metadata: Record<string, string> = { format: 'pt', ...o.metadata };
     for (const [name, t] of Object.entries(o.extra ?? {})) tensors[EXTRA_PREFIX + name] = t;
-    if (o.optimizer) {
+    if (o.optimizer && format === 'pytorch') {
+      const torch = o.optimizer.stateDict({ format: 'pytorch', model });
+      for (const [id, entry] of Object.entries(torch.state)) {
+        for (const [name, r] of Object.entries(entry)) tensors[`${OPTIMIZER_PREFIX}state/${id}/${name}`] = r;
+      }
+      metadata[TORCH_GROUPS] = JSON.stringify(torch.param_groups);
+    } else if (o.optimizer) {
       const { header, buffers } = o.optimizer.stateDict();
       buffers.forEach((data, i) => {
         tensors[OPTIMIZER_PREFIX + i] = { dtype: data instanceof Float64Array ? 'F64' : 'F32', shape: [data.length], data };
       });
       metadata[OPTIMIZER_HEADER] = JSON.stringify(header);
     }
+    if (o.scheduler) metadata[SCHEDULER] = JSON.stringify(o.scheduler.stateDict());
     return encodeSafetensors(tensors, metadata);
   });
 }
@@ -282,8 +312,10 @@ export function encodeCheckpoint(model: Module<any, any>, options: CheckpointOpt
 export interface DecodeCheckpointOptions {
   /** Every parameter must be in the file and every model tensor in the file must be a parameter (default true). */
   strict?: boolean;
-  /** Restore this optimizer's state from the file too (it must have been saved with { optimizer }). */
+  /** Restore this optimizer's state from the file too (saved with { optimizer }, in either form). */
   optimizer?: Optimizer<{ lr: number }>;
+  /** Restore this scheduler's state from the file too (saved with { scheduler }). */
+  scheduler?: LRScheduler;
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -294,20 +326,31 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
-/** What loads the optimizer state found in the file. */
-function optimizerLoad(metadata: Record<string, string>, tensors: Record<string, TensorRecord>, optimizer: Optimizer<{ lr: number }>): () => void {
+/** What loads the optimizer state found in the file, in whichever form it was saved. */
+function optimizerLoad(metadata: Record<string, string>, tensors: Record<string, TensorRecord>, optimizer: Optimizer<{ lr: number }>, model: Module<any, any>): () => void {
   const fail = (message: string): never => {
     throw new CheckpointError('decodeCheckpoint', message);
   };
-  if (metadata[OPTIMIZER_HEADER] === undefined) fail('the checkpoint holds no optimizer state (save it with { optimizer })');
-  const header = parseJson(metadata[OPTIMIZER_HEADER], 'the optimizer header');
-  const buffers: (Float32Array | Float64Array)[] = [];
-  for (const [name, r] of Object.entries(tensors)) {
-    if (!/^(0|[1-9]\d*)$/.test(name)) fail(`'${OPTIMIZER_PREFIX}${name}' is not a buffer of the optimizer state`);
-    if (r.dtype === 'I32') fail(`optimizer state '${OPTIMIZER_PREFIX}${name}' holds integers; expected F32 or F64`);
-    buffers[Number(name)] = r.data as Float32Array | Float64Array;
+  if (metadata[OPTIMIZER_HEADER] !== undefined) {
+    const header = parseJson(metadata[OPTIMIZER_HEADER], 'the optimizer header');
+    const buffers: (Float32Array | Float64Array)[] = [];
+    for (const [name, r] of Object.entries(tensors)) {
+      if (!/^(0|[1-9]\d*)$/.test(name)) fail(`'${OPTIMIZER_PREFIX}${name}' is not a buffer of the optimizer state saved in subgrad's form`);
+      if (r.dtype === 'I32') fail(`optimizer state '${OPTIMIZER_PREFIX}${name}' holds integers; expected F32 or F64`);
+      buffers[Number(name)] = r.data as Float32Array | Float64Array;
+    }
+    return () => optimizer.loadStateDict({ header, buffers } as OptimizerStateDict);
   }
-  return () => optimizer.loadStateDict({ header, buffers } as OptimizerStateDict);
+  if (metadata[TORCH_GROUPS] !== undefined) {
+    const param_groups = parseJson(metadata[TORCH_GROUPS], `'${TORCH_GROUPS}'`);
+    const state: Record<string, Record<string, TensorRecord>> = {};
+    for (const [name, r] of Object.entries(tensors)) {
+      const m = TORCH_STATE.exec(name) ?? fail(`'${OPTIMIZER_PREFIX}${name}' is not named ${OPTIMIZER_PREFIX}state/<parameter>/<name>`);
+      (state[m[1]] ??= {})[m[2]] = r;
+    }
+    return () => optimizer.loadStateDict({ state, param_groups } as TorchOptimizerState, { format: 'pytorch', model });
+  }
+  return fail('the checkpoint holds no optimizer state (save it with { optimizer })');
 }
 
 /**
@@ -329,16 +372,17 @@ function allOrNothing(loads: { load: () => void; undo: () => void }[]): void {
 }
 
 /**
- * Loads checkpoint bytes into `model` (and its optimizer state into
- * `options.optimizer`) and returns the rest. All or nothing: a malformed file,
- * a model mismatch or an optimizer mismatch throws and leaves both unchanged.
+ * Loads checkpoint bytes into `model` (and the optimizer and scheduler state
+ * into `options.optimizer` and `options.scheduler`) and returns the rest. All
+ * or nothing: a malformed file or any mismatch throws and leaves every one of
+ * them unchanged.
  */
 export function decodeCheckpoint(bytes: ArrayBuffer | ArrayBufferView, model: Module<any, any>, options: DecodeCheckpointOptions = {}): Checkpoint {
   const op = 'decodeCheckpoint';
   checkModel(op, model);
-  const { strict, optimizer } = withDefaults(op, { strict: true, optimizer: undefined } as DecodeCheckpointOptions, options);
+  const { strict, optimizer, scheduler } = withDefaults(op, { strict: true, optimizer: undefined, scheduler: undefined } as DecodeCheckpointOptions, options);
   checkBoolean(op, 'strict', strict);
-  checkOptimizer(op, optimizer);
+  checkStateOwners(op, { optimizer, scheduler });
   const { tensors, raw, metadata } = decodeSafetensors(bytes);
   const state: Record<string, TensorRecord> = {};
   const extra: Record<string, TensorRecord> = {};
@@ -359,9 +403,15 @@ export function decodeCheckpoint(bytes: ArrayBuffer | ArrayBufferView, model: Mo
   }
   const loads: { load: () => void; undo: () => void }[] = [];
   if (optimizer) {
-    const load = optimizerLoad(metadata, optimizerTensors, optimizer);
+    const load = optimizerLoad(metadata, optimizerTensors, optimizer, model);
     const before = optimizer.stateDict();
     loads.push({ load, undo: () => optimizer.loadStateDict(before) });
+  }
+  if (scheduler) {
+    if (metadata[SCHEDULER] === undefined) throw new CheckpointError(op, 'the checkpoint holds no scheduler state (save it with { scheduler })');
+    const saved = parseJson(metadata[SCHEDULER], 'the scheduler state') as SchedulerStateDict;
+    const before = scheduler.stateDict();
+    loads.push({ load: () => scheduler.loadStateDict(saved), undo: () => scheduler.loadStateDict(before) });
   }
   loads.push({ load: () => model.loadStateDict(state, { strict }), undo: () => {} });
   allOrNothing(loads);
