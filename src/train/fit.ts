@@ -170,8 +170,8 @@ function checkDataset(op: string, what: string, d: unknown): asserts d is Datase
 /** Data and model must share a backend; checked up front so a mismatch fails before training. */
 function checkBackends(op: string, model: Module<Tensor, unknown>, d: Dataset, what: string): void {
   const p = model.parameters()[0];
-  if (p && p.backend !== d.x.backend) {
-    throw new BackendError(op, `the model's parameters are on ${p.backend.label} but the ${what} is on ${d.x.backend.label}; build both on one backend`);
+  if (p && p.backend !== d.source.x.backend) {
+    throw new BackendError(op, `the model's parameters are on ${p.backend.label} but the ${what} is on ${d.source.x.backend.label}; build both on one backend`);
   }
 }
 
@@ -329,11 +329,11 @@ function plan<Out, Y>(model: unknown, data: unknown, o: FitOptions<Out, Y>): Pla
   if (o.validation !== undefined) {
     checkDataset(op, 'validation', o.validation);
     const v = o.validation;
-    const sample = (d: Dataset) => d.x.shape.slice(1);
+    const sample = (d: Dataset) => d.source.x.shape.slice(1);
     if (!sameShape(sample(v), sample(train))) {
       throw new ShapeError(op, `validation samples have shape ${fmt(sample(v))} but training samples ${fmt(sample(train))}`);
     }
-    const kind = (d: Dataset) => (d.classLabels ? 'int32 class labels' : `float targets of shape ${fmt(d.y.shape.slice(1))}`);
+    const kind = (d: Dataset) => (d.source.classLabels ? 'int32 class labels' : `float targets of shape ${fmt(d.source.y.shape.slice(1))}`);
     if (kind(v) !== kind(train)) throw new ShapeError(op, `validation data has ${kind(v)} but training data ${kind(train)}`);
     checkBackends(op, model, v, 'validation data');
   }
