@@ -7,8 +7,10 @@ import { show } from '../check.js';
 export const FLOAT_LABELS = ['F32', 'F64', 'float32', 'float64'] as const;
 export const INT_LABELS = ['I32', 'int32'] as const;
 
+type Label = (typeof FLOAT_LABELS)[number] | (typeof INT_LABELS)[number];
+
 /** The typed array each label allows besides a plain array of numbers. */
-const ARRAY_OF: Record<string, Function> = {
+const ARRAY_OF: Record<Label, Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor> = {
   F32: Float32Array, float32: Float32Array, F64: Float64Array, float64: Float64Array, I32: Int32Array, int32: Int32Array,
 };
 
@@ -29,11 +31,10 @@ export function checkRecord(op: string, what: string, entry: unknown): CheckedRe
   };
   if (entry === null || typeof entry !== 'object') return fail(`must be a Tensor or { dtype, shape, data }, got ${show(entry)}`);
   const { dtype, shape, data } = entry as Record<string, unknown>;
-  const labels = [...FLOAT_LABELS, ...INT_LABELS];
-  if (!labels.includes(dtype as (typeof labels)[number])) {
+  if (!Object.hasOwn(ARRAY_OF, dtype as string)) {
     fail(`has dtype ${show(dtype)}; expected ${FLOAT_LABELS.map(show).join(', ')} (floats) or ${INT_LABELS.map(show).join(', ')} (integers)`);
   }
-  const label = dtype as (typeof labels)[number];
+  const label = dtype as Label;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`has an invalid shape ${show(shape)}`);
   const kind = (INT_LABELS as readonly string[]).includes(label) ? 'int32' : 'float';
   if (ArrayBuffer.isView(data)) {
