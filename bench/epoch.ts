@@ -42,7 +42,7 @@ function tfjsWasm(): Contestant {
   const train = trainSet(createBackend({ backend: 'js' }));
   const n = train.length;
   const rows = tf.tensor1d(train.indices, 'int32');
-  const x = tf.gather(tf.tensor2d(train.x.data() as Float32Array, [train.x.shape[0], SIZES[0]]), rows);
+  const x = tf.gather(tf.tensor2d(train.source.x.data() as Float32Array, [train.source.x.shape[0], SIZES[0]]), rows);
   const y = tf.oneHot(tf.tensor1d(train.labels(), 'int32'), SIZES[2]);
   const layer = (i: number) => [tf.variable(tf.randomNormal([SIZES[i], SIZES[i + 1]], 0, Math.sqrt(2 / SIZES[i]))), tf.variable(tf.zeros([SIZES[i + 1]]))];
   const [[w1, b1], [w2, b2]] = [layer(0), layer(1)];

@@ -30,7 +30,7 @@ export async function run(options: Partial<Options> = {}): Promise<Result> {
       metrics: ['accuracy'],
     });
     const last = history.epochs[history.epochs.length - 1];
-    return { valAccuracy: last.valAccuracy, testAccuracy: accuracyOn(model, test), trainLoss: last.loss };
+    return { valAccuracy: last.valAccuracy!, testAccuracy: accuracyOn(model, test), trainLoss: last.loss };
   };
   return { softmax: await trainWith(losses.crossEntropy), svm: await trainWith(losses.multiclassHinge) };
 }

@@ -27,7 +27,7 @@ export * as optim from './optim/index.js';
 export { fit, evaluate, accuracy } from './train/index.js';
 export type { BatchLog, EarlyStoppingOptions, EpochLog, EvaluateOptions, FitCallbacks, FitControl, FitOptions, History, LossFn, Metric, TrainInfo } from './train/index.js';
 export { encodeSafetensors, decodeSafetensors, encodeCheckpoint, decodeCheckpoint, EXTRA_PREFIX, OPTIMIZER_PREFIX } from './io/safetensors.js';
-export type { Checkpoint, CheckpointOptions, DecodeCheckpointOptions, Safetensors, SafetensorsDType, TensorRecord } from './io/safetensors.js';
+export type { Checkpoint, CheckpointOptions, DecodeCheckpointOptions, RawTensor, Safetensors, SafetensorsDType, TensorRecord } from './io/safetensors.js';
 
 import { Tensor } from './tensor.js';
 import { checkTensor } from './check.js';

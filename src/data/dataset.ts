@@ -1,7 +1,10 @@
 // A dataset: features and labels in persistent tensors, loaded once. Subsets
-// (splits, folds) share those tensors and differ only in their row indices.
+// (splits, folds) share those tensors and differ only in their row indices;
+// a dataset's own x and y are gathered from them when read.
 import type { Backend } from '../backend/backend.js';
+import { checkOptions } from '../check.js';
 import { ArgumentError, ShapeError } from '../errors.js';
+import { gather } from '../ops/index.js';
 import { fmt, sizeOf } from '../shape.js';
 import { Tensor, tensor, type NestedArray } from '../tensor.js';
 
@@ -20,21 +23,51 @@ export interface DatasetOptions {
   backend?: Backend;
 }
 
+/** What every subset of one dataset shares: all its rows, loaded once and never copied. */
+export interface DataSource {
+  /** Every sample's features, [N, ...]. */
+  readonly x: Tensor;
+  /** Every sample's label [N] (int32 or float) or target row [N, ...]. */
+  readonly y: Tensor;
+  /** The int32 labels as a JS array (batches and stratification read them here); null for float labels. */
+  readonly classLabels: Int32Array | null;
+}
+
+/** Labels (or targets) of the given source rows, made in the current scope; int labels are picked from their JS copy (gather is a float op). */
+export function labelsOf(source: DataSource, rows: Int32Array, index: () => Tensor): Tensor {
+  const labels = source.classLabels;
+  return labels ? tensor(rows.map((r) => labels[r]), undefined, { backend: source.y.backend }) : gather(source.y, index());
+}
+
 export class Dataset {
   /** @internal Use dataset() to build one and subset() to select rows. */
   constructor(
-    /** All features, [N, ...] (shared by subsets). */
-    readonly x: Tensor,
-    /** All labels, [N] or [N, ...] (shared by subsets). */
-    readonly y: Tensor,
-    /** The int32 labels as a JS array (batches and stratification read them here); null for float labels. */
-    readonly classLabels: Int32Array | null,
-    /** The rows of x and y this dataset holds, in order. */
+    /** All rows, shared with every subset: this dataset holds source rows `indices`. */
+    readonly source: DataSource,
+    /** The rows of the source this dataset holds, in order. */
     readonly indices: Int32Array,
   ) {}
 
   get length(): number {
     return this.indices.length;
+  }
+
+  #index(): Tensor {
+    return tensor(this.indices, undefined, { backend: this.source.x.backend });
+  }
+
+  /**
+   * This dataset's features [length, ...], in order. Each read gathers them
+   * from the source into a new tensor of the current scope: a copy of
+   * length × sample values. To train, batch with DataLoader, which gathers only a batch.
+   */
+  get x(): Tensor {
+    return gather(this.source.x, this.#index());
+  }
+
+  /** This dataset's labels [length] or targets [length, ...], in order; gathered on each read as x is. */
+  get y(): Tensor {
+    return labelsOf(this.source, this.indices, () => this.#index());
   }
 
   /** The rows at the given positions of this dataset (no data is copied). */
@@ -47,22 +80,22 @@ export class Dataset {
       }
       rows[i] = this.indices[p];
     }
-    return new Dataset(this.x, this.y, this.classLabels, rows);
+    return new Dataset(this.source, rows);
   }
 
   /** The class label of each sample of this dataset, in order; throws for float labels. */
   labels(op = 'labels'): Int32Array {
-    if (!this.classLabels) {
+    const all = this.source.classLabels;
+    if (!all) {
       throw new ArgumentError(op, `needs int32 class labels; this dataset has float labels (build it with labelDType: 'int32')`);
     }
-    const all = this.classLabels;
     return this.indices.map((r) => all[r]);
   }
 
-  /** Frees the features and labels, which every subset shares. */
+  /** Frees the source's features and labels, which every subset shares. */
   dispose(): void {
-    this.x.dispose();
-    this.y.dispose();
+    this.source.x.dispose();
+    this.source.y.dispose();
   }
 }
 
@@ -95,6 +128,7 @@ function labelTensor(labels: ArrayData, dtype: 'int32' | 'float' | undefined, ba
 export function dataset(features: ArrayData, labels: ArrayData, options: DatasetOptions = {}): Dataset {
   const valid = (d: unknown) => ArrayBuffer.isView(d) || Array.isArray(d);
   if (!valid(features) || !valid(labels)) throw new ArgumentError('dataset', 'features and labels must be arrays or typed arrays');
+  checkOptions('dataset', options, ['featureShape', 'labelDType', 'allowNonFinite', 'backend']);
   const { backend } = options;
   const y = labelTensor(labels, options.labelDType, backend);
   const n = y.shape[0] ?? 0;
@@ -123,5 +157,5 @@ export function dataset(features: ArrayData, labels: ArrayData, options: Dataset
   }
   const classLabels = y.dtype === 'int32' ? (y.data() as Int32Array) : null;
   // keep(): a dataset built inside a scope must outlive it.
-  return new Dataset(x.keep(), y.keep(), classLabels, Int32Array.from({ length: n }, (_, i) => i));
+  return new Dataset({ x: x.keep(), y: y.keep(), classLabels }, Int32Array.from({ length: n }, (_, i) => i));
 }

@@ -1,6 +1,6 @@
 // The data pipeline: datasets, minibatches, held-out splits, hyper-parameter search, triplet mining.
 export { Dataset, dataset } from './dataset.js';
-export type { ArrayData, DatasetOptions } from './dataset.js';
+export type { ArrayData, DataSource, DatasetOptions } from './dataset.js';
 export { Batch, DataLoader } from './loader.js';
 export type { DataLoaderOptions } from './loader.js';
 export { trainValTestSplit, kFold } from './split.js';

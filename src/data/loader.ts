@@ -6,7 +6,7 @@ import { ArgumentError } from '../errors.js';
 import { gather } from '../ops/index.js';
 import { Generator as Rng, defaultGenerator } from '../random.js';
 import { Tensor, tensor } from '../tensor.js';
-import type { Dataset } from './dataset.js';
+import { labelsOf, type Dataset } from './dataset.js';
 
 export class Batch {
   #index: Tensor | null = null;
@@ -15,7 +15,7 @@ export class Batch {
 
   constructor(
     readonly dataset: Dataset,
-    /** The dataset rows (indices into dataset.x) of this batch. */
+    /** The source rows (indices into dataset.source.x) of this batch. */
     readonly rows: Int32Array,
   ) {}
 
@@ -25,25 +25,19 @@ export class Batch {
 
   /** The rows as an int32 tensor, e.g. to gather further per-sample tensors. */
   get index(): Tensor {
-    if (!this.#index?.storage.alive) this.#index = tensor(this.rows, undefined, { backend: this.dataset.x.backend });
+    if (!this.#index?.storage.alive) this.#index = tensor(this.rows, undefined, { backend: this.dataset.source.x.backend });
     return this.#index;
   }
 
   /** Features [batch, ...], made in the current scope on first read. */
   get x(): Tensor {
-    if (!this.#x?.storage.alive) this.#x = gather(this.dataset.x, this.index);
+    if (!this.#x?.storage.alive) this.#x = gather(this.dataset.source.x, this.index);
     return this.#x;
   }
 
   /** Labels [batch] (int32 or float) or targets [batch, ...], made in the current scope on first read. */
   get y(): Tensor {
-    if (!this.#y?.storage.alive) {
-      const labels = this.dataset.classLabels;
-      // gather is a float op; int labels are picked from their JS copy.
-      this.#y = labels
-        ? tensor(this.rows.map((r) => labels[r]), undefined, { backend: this.dataset.y.backend })
-        : gather(this.dataset.y, this.index);
-    }
+    if (!this.#y?.storage.alive) this.#y = labelsOf(this.dataset.source, this.rows, () => this.index);
     return this.#y;
   }
 }

@@ -1,7 +1,9 @@
 // Held-out data: train/validation/test splits and k folds, optionally
 // stratified (each part keeps the class proportions). Splits are subsets of
 // the dataset: no data is copied.
+import { checkBoolean, checkInteger, checkOptions } from '../check.js';
 import { ArgumentError } from '../errors.js';
+import { Generator as Rng } from '../random.js';
 import type { Dataset } from './dataset.js';
 import { rngFor, shuffleInPlace } from './loader.js';
 
@@ -16,9 +18,16 @@ export interface SplitOptions {
 
 export type Fractions = { train: number; val: number; test: number } | readonly [number, number, number];
 
+function checkSplitOptions(op: string, options: SplitOptions | undefined): SplitOptions {
+  const o = checkOptions(op, options, ['stratified', 'shuffle', 'seed']);
+  if (o.stratified !== undefined) checkBoolean(op, 'stratified', o.stratified);
+  if (o.shuffle !== undefined) checkBoolean(op, 'shuffle', o.shuffle);
+  if (o.seed !== undefined) checkInteger(op, 'seed', o.seed, 0);
+  return o;
+}
+
 /** Positions 0..n-1, grouped by class when stratified, each group shuffled if asked. */
-function groups(data: Dataset, op: string, options: SplitOptions, shuffle: boolean): Int32Array[] {
-  const rng = rngFor(options.seed);
+function groups(data: Dataset, op: string, options: SplitOptions, rng: Rng | null): Int32Array[] {
   const all = Int32Array.from({ length: data.length }, (_, i) => i);
   let parts = [all];
   if (options.stratified) {
@@ -31,7 +40,7 @@ function groups(data: Dataset, op: string, options: SplitOptions, shuffle: boole
     }
     parts = [...byClass.keys()].sort((a, b) => a - b).map((c) => Int32Array.from(byClass.get(c)!));
   }
-  return shuffle ? parts.map((p) => shuffleInPlace(p, rng)) : parts;
+  return rng ? parts.map((p) => shuffleInPlace(p, rng)) : parts;
 }
 
 /** Splits n into integer counts proportional to the fractions (largest remainder). */
@@ -43,14 +52,17 @@ function apportion(fractions: readonly number[], n: number): number[] {
   return counts;
 }
 
-const sorted = (xs: number[]) => Int32Array.from(xs).sort();
-
 /**
  * Train, validation and test subsets with the given fractions (summing to 1):
- * choose hyper-parameters on val, report once on test.
+ * choose hyper-parameters on val, report once on test. Shuffled (the
+ * default), each subset comes in a random order of its own, as torch's
+ * random_split gives, also when stratified; with shuffle: false, in the
+ * dataset's order.
  */
 export function trainValTestSplit(data: Dataset, fractions: Fractions, options: SplitOptions = {}): { train: Dataset; val: Dataset; test: Dataset } {
   const op = 'trainValTestSplit';
+  const o = checkSplitOptions(op, options);
+  if (!Array.isArray(fractions)) checkOptions(op, fractions as object, ['train', 'val', 'test'], 'fractions');
   const obj = fractions as { train?: unknown; val?: unknown; test?: unknown } | null;
   const f: unknown[] = Array.isArray(fractions) ? [...fractions] : [obj?.train, obj?.val, obj?.test];
   const ok = f.length === 3 && f.every((x) => typeof x === 'number' && x >= 0);
@@ -58,15 +70,18 @@ export function trainValTestSplit(data: Dataset, fractions: Fractions, options: 
   if (!(Math.abs(total - 1) <= 1e-9)) {
     throw new ArgumentError(op, `fractions must be three non-negative numbers { train, val, test } summing to 1 (within 1e-9), got ${JSON.stringify(fractions)}${ok ? ` (sum ${total})` : ''}`);
   }
+  const rng = o.shuffle ?? true ? rngFor(o.seed) : null;
   const parts: number[][] = [[], [], []];
-  for (const g of groups(data, op, options, options.shuffle ?? true)) {
+  for (const g of groups(data, op, o, rng)) {
     let at = 0;
     apportion(f as number[], g.length).forEach((count, s) => {
       for (const p of g.subarray(at, at + count)) parts[s].push(p);
       at += count;
     });
   }
-  const [train, val, test] = parts.map((p) => data.subset(sorted(p)));
+  // The parts were filled class after class (stratified) or in the shuffled order: draw each one's final order.
+  const order = (p: number[]) => (rng ? shuffleInPlace(Int32Array.from(p), rng) : Int32Array.from(p).sort());
+  const [train, val, test] = parts.map((p) => data.subset(order(p)));
   return { train, val, test };
 }
 
@@ -82,12 +97,13 @@ export interface Fold {
  */
 export function kFold(data: Dataset, k: number, options: SplitOptions = {}): Fold[] {
   const op = 'kFold';
+  const o = checkSplitOptions(op, options);
   if (!Number.isInteger(k) || k < 2 || k > data.length) {
     throw new ArgumentError(op, `k must be an integer in [2, ${data.length}] (the number of samples), got ${k}`);
   }
-  const parts = groups(data, op, options, options.shuffle ?? false);
+  const parts = groups(data, op, o, o.shuffle ? rngFor(o.seed) : null);
   const foldOf = new Int32Array(data.length);
-  if (options.stratified) {
+  if (o.stratified) {
     // Dealing positions out in turn, class after class, balances sizes and classes at once.
     let i = 0;
     for (const g of parts) for (const p of g) foldOf[p] = i++ % k;

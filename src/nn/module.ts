@@ -2,6 +2,8 @@
 // state dicts, so a model saved here loads into the equivalent torch.nn model.
 import type { Backend } from '../backend/backend.js';
 import { ArgumentError, CheckpointError, ShapeError } from '../errors.js';
+import { checkBoolean, checkObject, withDefaults } from '../check.js';
+import { checkRecord, type FLOAT_LABELS } from '../io/records.js';
 import type { TensorRecord } from '../io/safetensors.js';
 import { add, detach, matmul, relu, transpose, type ReluOptions } from '../ops/index.js';
 import { Generator as Rng, defaultGenerator } from '../random.js';
@@ -16,8 +18,8 @@ interface Param {
   transposed: boolean;
 }
 
-/** A state dict entry: a tensor, or raw values such as decodeSafetensors returns. */
-export type StateEntry = Tensor | TensorRecord;
+/** A state dict entry: a tensor, or values such as decodeSafetensors returns (data may also be a plain number[]). */
+export type StateEntry = Tensor | TensorRecord | { dtype: (typeof FLOAT_LABELS)[number]; shape: readonly number[]; data: ArrayLike<number> };
 
 export interface LoadStateDictOptions {
   /** Every parameter must be in the state and every state entry must be a parameter (default true). */
@@ -77,6 +79,11 @@ export abstract class Module<In = Tensor, Out = Tensor> {
     return this.#walk('').map(([name, p]) => [name, p.tensor]);
   }
 
+  /** The parameters whose state-dict entry is their transpose (Linear's weight: [in, out] here, [out, in] in PyTorch). */
+  transposedParameters(): Set<Tensor> {
+    return new Set(this.#walk('').filter(([, p]) => p.transposed).map(([, p]) => p.tensor));
+  }
+
   parameters(): Tensor[] {
     return this.#walk('').map(([, p]) => p.tensor);
   }
@@ -111,34 +118,38 @@ export abstract class Module<In = Tensor, Out = Tensor> {
 
   /**
    * Copies values into the parameters in place (optimizers holding them keep
-   * working). Everything is checked first; on any mismatch nothing changes.
+   * working). An entry is a Tensor or a record { dtype, shape, data } whose
+   * data is a typed array or a flat array of numbers (as read from JSON) and
+   * whose dtype is 'F32', 'F64', 'float32' or 'float64'. Everything is checked
+   * first; on any mismatch nothing changes.
    */
   loadStateDict(state: Record<string, StateEntry>, options: LoadStateDictOptions = {}): void {
     const op = 'loadStateDict';
-    if (state === null || typeof state !== 'object') throw new ArgumentError(op, `state must be an object of tensors, got ${String(state)}`);
+    const { strict } = withDefaults(op, { strict: true }, options);
+    checkBoolean(op, 'strict', strict);
+    checkObject(op, 'state', state);
     const own = this.#walk('');
     const names = new Set(own.map(([name]) => name));
     const missing = own.map(([name]) => name).filter((name) => !Object.hasOwn(state, name));
     const unexpected = Object.keys(state).filter((name) => !names.has(name));
-    if ((options.strict ?? true) && (missing.length > 0 || unexpected.length > 0)) {
+    if (strict && (missing.length > 0 || unexpected.length > 0)) {
       const list = (xs: string[]) => (xs.length ? xs.map((x) => `'${x}'`).join(', ') : 'none');
       throw new CheckpointError(op, `the state does not match the model: missing ${list(missing)}; unexpected ${list(unexpected)} (pass { strict: false } to load only the tensors both have)`);
     }
-    const loads: [Param, StateEntry][] = [];
+    const loads: [Param, ArrayLike<number> | Tensor][] = [];
     for (const [name, p] of own) {
       if (!Object.hasOwn(state, name)) continue;
-      const entry = state[name];
       p.tensor.storage.assertAlive(op);
-      const { shape, dtype } = describeEntry(entry, name);
+      const { shape, kind, data } = readEntry(state[name], name);
       const expected = p.transposed ? [...p.tensor.shape].reverse() : p.tensor.shape;
       if (!sameShape(shape, expected)) {
         throw new CheckpointError(op, `tensor '${name}' has shape ${fmt(shape)} in the state but ${fmt(expected)} in the model`);
       }
-      if (dtype === 'int32' || dtype === 'I32') throw new CheckpointError(op, `tensor '${name}' holds integers (${dtype}); parameters need floats`);
-      loads.push([p, entry]);
+      if (kind === 'int32') throw new CheckpointError(op, `tensor '${name}' holds integers; parameters need floats`);
+      loads.push([p, data]);
     }
     // Read everything before writing: an entry may share storage with another parameter.
-    const values = loads.map(([, entry]) => (entry instanceof Tensor ? entry.data() : entry.data));
+    const values = loads.map(([, data]) => (data instanceof Tensor ? data.data() : data));
     loads.forEach(([p], i) => writeParam(p, values[i]));
   }
 
@@ -148,18 +159,13 @@ export abstract class Module<In = Tensor, Out = Tensor> {
   }
 }
 
-function describeEntry(entry: StateEntry, name: string): { shape: readonly number[]; dtype: string } {
+/** An entry's shape, kind and values (a Tensor stands for its own values, read once all entries checked out). */
+function readEntry(entry: StateEntry, name: string): { shape: readonly number[]; kind: 'float' | 'int32'; data: ArrayLike<number> | Tensor } {
   if (entry instanceof Tensor) {
     entry.storage.assertAlive('loadStateDict');
-    return entry;
+    return { shape: entry.shape, kind: entry.dtype === 'int32' ? 'int32' : 'float', data: entry };
   }
-  const ok = entry !== null && typeof entry === 'object' && Array.isArray(entry.shape) && ArrayBuffer.isView(entry.data);
-  if (!ok) throw new CheckpointError('loadStateDict', `entry '${name}' must be a Tensor or { dtype, shape, data }`);
-  const size = entry.shape.reduce((n, d) => n * d, 1);
-  if (entry.data.length !== size) {
-    throw new CheckpointError('loadStateDict', `entry '${name}' has ${entry.data.length} values but shape ${fmt(entry.shape)} needs ${size}`);
-  }
-  return entry;
+  return checkRecord('loadStateDict', `entry '${name}'`, entry);
 }
 
 function writeParam(p: Param, values: ArrayLike<number>): void {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointOptions, type DecodeCheckpointOptions } from '../io/safetensors.js';
+import { checkString } from '../check.js';
 import type { Module } from '../nn/module.js';
 
 /** Writes bytes to `path` atomically (temporary file + fsync + rename). */
@@ -29,13 +30,21 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   await dir?.close();
 }
 
-/** Saves the model's state dict (PyTorch layout), any extra tensors and optionally an optimizer's state as a safetensors file. */
+/**
+ * Saves the model's state dict (PyTorch layout), any extra tensors and
+ * optionally an optimizer's and a scheduler's state as a safetensors file.
+ */
 export async function saveCheckpoint(path: string, model: Module<any, any>, options: CheckpointOptions = {}): Promise<void> {
+  checkString('saveCheckpoint', 'path', path);
   // Encoding first: bad input fails before the file system is touched.
   await writeFileAtomic(path, new Uint8Array(encodeCheckpoint(model, options)));
 }
 
-/** Loads a safetensors checkpoint into `model` (and `options.optimizer`); a malformed or mismatched file leaves both unchanged. */
+/**
+ * Loads a safetensors checkpoint into `model` (and `options.optimizer`,
+ * `options.scheduler`); a malformed or mismatched file leaves all of them unchanged.
+ */
 export async function loadCheckpoint(path: string, model: Module<any, any>, options: DecodeCheckpointOptions = {}): Promise<Checkpoint> {
+  checkString('loadCheckpoint', 'path', path);
   return decodeCheckpoint(await readFile(path), model, options);
 }

@@ -28,7 +28,7 @@ function metrics(log: EpochLog): string {
   const train: string[] = [];
   const val: string[] = [];
   for (const [k, v] of Object.entries(log)) {
-    if (skip.has(k)) continue;
+    if (skip.has(k) || v === undefined) continue;
     if (/^val[A-Z]/.test(k)) val.push(show(k[3].toLowerCase() + k.slice(4), v));
     else train.push(show(k, v));
   }

@@ -1,7 +1,8 @@
 // torch.optim in camelCase: optimizers with fused Wasm update kernels, LBFGS,
 // learning-rate schedules, and state save/restore. See docs/optimizers.md.
 export { Optimizer } from './optimizer.js';
-export type { Closure, GroupSpec, GroupState, NamedParams, OptimizerOptions, OptimizerStateDict, ParamGroup } from './optimizer.js';
+export type { Closure, GroupSpec, GroupState, NamedParams, OptimizerOptions, OptimizerStateDict, ParamGroup, StateDictFormat, TorchFormat } from './optimizer.js';
+export type { TorchOptimizerState, TorchParamGroup } from './torch.js';
 export { FusedOptimizer } from './fused.js';
 export type { FusedOptions } from './fused.js';
 export { SGD } from './sgd.js';

@@ -8,6 +8,8 @@ import { scope, type Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { GroupStore, type Run } from './store.js';
 import { checkNumber, checkOneOf, withDefaults } from '../check.js';
+import type { Module } from '../nn/module.js';
+import { fromTorchState, toTorchState, type TorchContext, type TorchOptimizerState } from './torch.js';
 
 export type NamedParams = Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
 /** A parameter group as given: its parameters and options overriding the optimizer's. */
@@ -37,6 +39,14 @@ export interface OptimizerStateDict {
   /** Float32Array on float32 backends (Float64Array on js float64), so a resumed run is bit-identical. */
   buffers: (Float32Array | Float64Array)[];
 }
+
+/** The form of a state dict: subgrad's own (the default, every option kept) or PyTorch's, which torch.optim loads. */
+export interface StateDictFormat {
+  format?: 'subgrad' | 'pytorch';
+  /** With 'pytorch': the model whose parameters the optimizer holds, for their layout (null for tensors outside any model). */
+  model?: Module<any, any> | null;
+}
+export type TorchFormat = { format: 'pytorch'; model: Module<any, any> | null };
 
 export function evaluate(closure: Closure, op: string): number {
   if (typeof closure !== 'function') throw new ArgumentError(op, `closure must be a function returning the loss, got ${typeof closure}`);
@@ -83,6 +93,11 @@ export abstract class Optimizer<O extends { lr: number }> {
 
   /** Throws an ArgumentError for a bad option; at a step, lr may be 0 (where a schedule can take it). */
   protected abstract validate(o: O, op: string, atStep: boolean): void;
+
+  /** The state blocks a step with options o keeps, with their initial values. */
+  protected stateInit(_o: O): Record<string, number> {
+    return {};
+  }
 
   /** Per-parameter scalar state besides 'step', with initial values. */
   protected scalarDefaults(): Record<string, number> {
@@ -177,8 +192,35 @@ export abstract class Optimizer<O extends { lr: number }> {
     return () => {};
   }
 
-  stateDict(): OptimizerStateDict {
-    this.assertUsable(`${this.type}.stateDict`);
+  /** The checked format options, and what the PyTorch form needs to know. */
+  #format(op: string, options: StateDictFormat | undefined): TorchContext | null {
+    const { format, model } = withDefaults(op, { format: 'subgrad', model: undefined } as StateDictFormat, options);
+    checkOneOf(op, 'format', format, ['subgrad', 'pytorch']);
+    if (format === 'subgrad') {
+      if (model !== undefined) throw new ArgumentError(op, "model is for format: 'pytorch' only");
+      return null;
+    }
+    if (model === undefined) throw new ArgumentError(op, "format 'pytorch' needs model: the nn.Module whose parameters this optimizer holds (null for tensors outside any model)");
+    return {
+      type: this.type, op, model, dtype: this.stores[0].backend.dtype,
+      groups: this.stores.map((s) => s.tensors), names: this.stores.map((s) => s.names),
+      stateInit: (o) => this.stateInit({ ...this.defaults, ...o }),
+      scalarDefaults: { step: 0, ...this.scalarDefaults() },
+    };
+  }
+
+  /**
+   * The optimizer's state: subgrad's own form (default) or, with { format:
+   * 'pytorch', model }, torch.optim's state_dict (docs/optimizers.md).
+   */
+  stateDict(): OptimizerStateDict;
+  stateDict(options: StateDictFormat & { format?: 'subgrad' }): OptimizerStateDict;
+  stateDict(options: TorchFormat): TorchOptimizerState;
+  stateDict(options?: StateDictFormat): OptimizerStateDict | TorchOptimizerState {
+    const op = `${this.type}.stateDict`;
+    this.assertUsable(op);
+    const torch = this.#format(op, options);
+    if (torch) return toTorchState(this.stateDict(), torch);
     const buffers: (Float32Array | Float64Array)[] = [];
     const push = (a: Float32Array | Float64Array) => buffers.push(a) - 1;
     const groups = this.paramGroups.map((group, gi): GroupState => {
@@ -198,13 +240,18 @@ export abstract class Optimizer<O extends { lr: number }> {
   }
 
   /**
-   * Restores a state dict from stateDict() (options, step counts, state).
-   * Everything is checked first: a different optimizer type, group count,
-   * parameter count or shape throws a CheckpointError and changes nothing.
+   * Restores a state dict from stateDict() (options, step counts, state), or
+   * torch.optim's with { format: 'pytorch', model }. Everything is checked
+   * first: a different optimizer type, group count, parameter count or shape
+   * throws a CheckpointError and changes nothing.
    */
-  loadStateDict(state: OptimizerStateDict): void {
+  loadStateDict(state: OptimizerStateDict, options?: StateDictFormat & { format?: 'subgrad' }): void;
+  loadStateDict(state: TorchOptimizerState, options: TorchFormat): void;
+  loadStateDict(given: OptimizerStateDict | TorchOptimizerState, options?: StateDictFormat): void {
     const op = `${this.type}.loadStateDict`;
     this.assertUsable(op);
+    const torch = this.#format(op, options);
+    const state = torch ? fromTorchState(given, torch) : (given as OptimizerStateDict);
     const header = state?.header;
     if (!header || typeof header !== 'object' || !Array.isArray(state.buffers) || !Array.isArray(header.groups)) {
       throw new CheckpointError(op, 'expected { header, buffers } as returned by stateDict()');

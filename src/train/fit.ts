@@ -10,7 +10,7 @@ import type { TensorRecord } from '../io/safetensors.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { LRScheduler } from '../optim/schedulers.js';
-import { checkBoolean, checkInteger, checkNumber, checkOneOf } from '../check.js';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions } from '../check.js';
 import { fmt, sameShape } from '../shape.js';
 import { scope } from '../storage.js';
 import { noGrad } from '../tape.js';
@@ -35,6 +35,8 @@ export interface EvaluateOptions<Out = Tensor, Y = Tensor> {
   batchSize?: number;
 }
 
+const EVALUATE_KEYS = ['loss', 'metrics', 'targets', 'batchSize'] as const;
+
 export interface EarlyStoppingOptions {
   /** The epoch-log value to watch (default 'valLoss' with validation data, else 'loss'). */
   monitor?: string;
@@ -55,7 +57,10 @@ export interface EpochLog {
   loss: number;
   seconds: number;
   samplesPerSecond: number;
-  [metric: string]: number;
+  /** With validation data only. */
+  valLoss?: number;
+  /** Each metric by name ('accuracy', …) and, with validation data only, as val… ('valAccuracy'). */
+  [metric: string]: number | undefined;
 }
 
 export interface BatchLog {
@@ -103,6 +108,8 @@ export interface FitOptions<Out = Tensor, Y = Tensor> extends EvaluateOptions<Ou
   epochs: number;
   /** Default 32 (with a Dataset; a DataLoader brings its own batching). */
   batchSize?: number;
+  /** Samples per forward pass on the validation data (default: the training batch size). */
+  validationBatchSize?: number;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
   /** Seed of the shuffling; the same seed (and model seed) gives the same run, bit for bit. */
@@ -118,6 +125,11 @@ export interface FitOptions<Out = Tensor, Y = Tensor> extends EvaluateOptions<Ou
   earlyStopping?: EarlyStoppingOptions;
   callbacks?: FitCallbacks | readonly FitCallbacks[];
 }
+
+const FIT_KEYS = [
+  ...EVALUATE_KEYS, 'optimizer', 'epochs', 'validationBatchSize', 'shuffle', 'seed', 'dropLast', 'validation', 'regularizer',
+  'scheduler', 'schedulerStep', 'earlyStopping', 'callbacks',
+] as const;
 
 export interface History {
   epochs: EpochLog[];
@@ -170,8 +182,8 @@ function checkDataset(op: string, what: string, d: unknown): asserts d is Datase
 /** Data and model must share a backend; checked up front so a mismatch fails before training. */
 function checkBackends(op: string, model: Module<Tensor, unknown>, d: Dataset, what: string): void {
   const p = model.parameters()[0];
-  if (p && p.backend !== d.x.backend) {
-    throw new BackendError(op, `the model's parameters are on ${p.backend.label} but the ${what} is on ${d.x.backend.label}; build both on one backend`);
+  if (p && p.backend !== d.source.x.backend) {
+    throw new BackendError(op, `the model's parameters are on ${p.backend.label} but the ${what} is on ${d.source.x.backend.label}; build both on one backend`);
   }
 }
 
@@ -271,7 +283,7 @@ export function evaluate<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data: 
   const op = 'evaluate';
   checkModel(op, model);
   checkDataset(op, 'data', data);
-  if (options === null || typeof options !== 'object') throw new ArgumentError(op, `options must be an object, got ${String(options)}`);
+  checkOptions(op, options, EVALUATE_KEYS);
   const metrics = checkEvaluateOptions(op, options as EvaluateOptions<unknown, unknown>, false);
   if (options.batchSize !== undefined) checkInteger(op, 'batchSize', options.batchSize, 1);
   checkBackends(op, model, data, 'data');
@@ -293,6 +305,7 @@ function checkCallbacks(op: string, callbacks: unknown): FitCallbacks[] {
 
 interface Plan {
   loader: DataLoader;
+  validationBatchSize: number;
   metrics: Metric<any, any>[];
   callbacks: FitCallbacks[];
   stopping: (Required<Omit<EarlyStoppingOptions, 'monitor'>> & { monitor: string }) | null;
@@ -306,6 +319,7 @@ function plan<Out, Y>(model: unknown, data: unknown, o: FitOptions<Out, Y>): Pla
     throw new ArgumentError(op, `data must be a Dataset or a DataLoader, got ${data === null ? 'null' : typeof data}`);
   }
   if (o === null || typeof o !== 'object') throw new ArgumentError(op, `options must be an object with loss, optimizer and epochs, got ${String(o)}`);
+  checkOptions(op, o, FIT_KEYS);
   checkInteger(op, 'epochs', o.epochs, 1);
   if (!(o.optimizer instanceof Optimizer)) throw new ArgumentError(op, `optimizer must be an optim optimizer (e.g. new optim.Adam(model.parameters())), got ${String(o.optimizer)}`);
   const metrics = checkEvaluateOptions(op, o as EvaluateOptions<unknown, unknown>, true);
@@ -326,14 +340,16 @@ function plan<Out, Y>(model: unknown, data: unknown, o: FitOptions<Out, Y>): Pla
   }
   const train = loader.dataset;
   checkBackends(op, model, train, 'training data');
+  const validationBatchSize = o.validationBatchSize ?? loader.batchSize;
+  checkInteger(op, 'validationBatchSize', validationBatchSize, 1);
   if (o.validation !== undefined) {
     checkDataset(op, 'validation', o.validation);
     const v = o.validation;
-    const sample = (d: Dataset) => d.x.shape.slice(1);
+    const sample = (d: Dataset) => d.source.x.shape.slice(1);
     if (!sameShape(sample(v), sample(train))) {
       throw new ShapeError(op, `validation samples have shape ${fmt(sample(v))} but training samples ${fmt(sample(train))}`);
     }
-    const kind = (d: Dataset) => (d.classLabels ? 'int32 class labels' : `float targets of shape ${fmt(d.y.shape.slice(1))}`);
+    const kind = (d: Dataset) => (d.source.classLabels ? 'int32 class labels' : `float targets of shape ${fmt(d.source.y.shape.slice(1))}`);
     if (kind(v) !== kind(train)) throw new ShapeError(op, `validation data has ${kind(v)} but training data ${kind(train)}`);
     checkBackends(op, model, v, 'validation data');
   }
@@ -342,13 +358,14 @@ function plan<Out, Y>(model: unknown, data: unknown, o: FitOptions<Out, Y>): Pla
     if (o.scheduler.optimizer !== o.optimizer) throw new ArgumentError(op, 'scheduler drives a different optimizer than options.optimizer');
   }
   checkOneOf(op, 'schedulerStep', o.schedulerStep ?? 'epoch', ['epoch', 'iteration']);
-  return { loader, metrics, callbacks: checkCallbacks(op, o.callbacks), stopping: checkStopping(op, o, metrics) };
+  return { loader, validationBatchSize, metrics, callbacks: checkCallbacks(op, o.callbacks), stopping: checkStopping(op, o, metrics) };
 }
 
 function checkStopping(op: string, o: FitOptions<any, any>, metrics: readonly Metric<any, any>[]): Plan['stopping'] {
   const es = o.earlyStopping;
   if (es === undefined) return null;
   if (es === null || typeof es !== 'object') throw new ArgumentError(op, `earlyStopping must be an object { patience, monitor?, mode?, minDelta?, restoreBest? }, got ${String(es)}`);
+  checkOptions(op, es, ['monitor', 'patience', 'mode', 'minDelta', 'restoreBest'], 'earlyStopping');
   checkInteger(op, 'earlyStopping.patience', es.patience, 1);
   const names = ['loss', ...metrics.map(metricName)];
   const available = o.validation ? [...names, ...names.map((n) => 'val' + capitalize(n))] : names;
@@ -390,7 +407,7 @@ function snapshot(model: Module<Tensor, unknown>): Record<string, TensorRecord> 
  */
 export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data: Dataset | DataLoader, options: FitOptions<Out, Y>): Promise<History> {
   const op = 'fit';
-  const { loader, metrics, callbacks, stopping } = plan(model, data, options);
+  const { loader, validationBatchSize, metrics, callbacks, stopping } = plan(model, data, options);
   const { optimizer, scheduler, regularizer, validation } = options;
   const targets = (options.targets ?? defaultTargets) as (b: Batch) => Y;
   const perIteration = options.schedulerStep === 'iteration';
@@ -436,11 +453,11 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
       }
       const seconds = (performance.now() - start) / 1e3;
       const log = { epoch, lr, ...meter.means(), seconds, samplesPerSecond: samples / seconds } as EpochLog;
-      // Validation batches are evaluate()'s default size, not the training batch size: the same numbers as evaluate(model, validation).
-      if (validation) Object.assign(log, prefixed(evaluateChecked(op, model, validation, { loss: options.loss, targets: options.targets }, metrics)));
+      // The same numbers as evaluate(model, validation, { batchSize: validationBatchSize }).
+      if (validation) Object.assign(log, prefixed(evaluateChecked(op, model, validation, { loss: options.loss, targets: options.targets, batchSize: validationBatchSize }, metrics)));
       history.epochs.push(log);
       if (stopping) {
-        const value = log[stopping.monitor];
+        const value = log[stopping.monitor]!; // plan() checked that the monitor is reported
         const improved = stopping.mode === 'min' ? value < best - stopping.minDelta : value > best + stopping.minDelta;
         if (improved) {
           best = value;

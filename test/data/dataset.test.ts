@@ -6,6 +6,29 @@ import { js64 } from '../helpers/backends.js';
 const backend = js64;
 
 describe('dataset', () => {
+  it("a subset's x and y are its own rows, in its order, gathered into the current scope on each read", () => {
+    const d = dataset([[0, 1], [10, 11], [20, 21], [30, 31]], [0, 1, 2, 3], { backend });
+    const s = d.subset([3, 0, 2]);
+    expect(s.x.toArray()).toEqual([[30, 31], [0, 1], [20, 21]]);
+    expect(s.y.dtype).toBe('int32');
+    expect(Array.from(s.y.data())).toEqual([3, 0, 2]);
+    const targets = dataset([[0], [1], [2]], [[0.5, 1], [2, 3], [4, 5]], { backend }).subset([2, 0]);
+    expect(targets.y.toArray()).toEqual([[4, 5], [0.5, 1]]);
+    let inside: sg.Tensor | null = null;
+    sg.scope(() => {
+      inside = s.x;
+    });
+    expect(inside!.storage.alive).toBe(false); // a copy of the scope: the source stays
+    expect(d.source.x.storage.alive).toBe(true);
+    expect(s.x).not.toBe(s.x);
+  });
+
+  it('refuses unknown options, listing the valid ones', () => {
+    expect(() => dataset([[1]], [0], { backend, featureshape: [1] } as never)).toThrow(
+      "dataset: unknown option 'featureshape'; valid options are featureShape, labelDType, allowNonFinite, backend",
+    );
+  });
+
   it('from nested arrays: shapes, int32 class labels, persistent storage', () => {
     const d = sg.scope(() => dataset([[1, 2], [3, 4], [5, 6]], [0, 2, 1], { backend }));
     expect(d.length).toBe(3);
@@ -13,9 +36,9 @@ describe('dataset', () => {
     expect(d.x.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
     expect(d.y.dtype).toBe('int32');
     expect(Array.from(d.labels())).toEqual([0, 2, 1]);
-    expect(d.x.storage.alive && d.y.storage.alive).toBe(true);
+    expect(d.source.x.storage.alive && d.source.y.storage.alive).toBe(true);
     d.dispose();
-    expect(d.x.storage.alive).toBe(false);
+    expect(d.source.x.storage.alive).toBe(false);
   });
 
   it('from flat typed arrays with a feature shape; float labels from Float32Array', () => {
@@ -36,10 +59,11 @@ describe('dataset', () => {
     expect(targets.y.shape).toEqual([2, 2]);
   });
 
-  it('subset shares the tensors and maps positions to rows', () => {
+  it('subset shares the source and maps positions to rows', () => {
     const d = dataset([[0], [10], [20], [30]], [0, 1, 0, 1], { backend });
     const s = d.subset([3, 1]).subset([1]);
-    expect(s.x).toBe(d.x);
+    expect(s.source).toBe(d.source);
+    expect(s.x.toArray()).toEqual([[10]]);
     expect(Array.from(s.indices)).toEqual([1]);
     expect(Array.from(s.labels())).toEqual([1]);
     expect(() => d.subset([4])).toThrow(/position 4 \(at 0\) is out of range \[0, 4\)/);

@@ -19,9 +19,10 @@ describe('trainValTestSplit', () => {
     // 70.7, 20.2, 10.1 -> 70, 20, 10 plus the remaining one to the largest remainder (train).
     expect([train.length, val.length, test.length]).toEqual([71, 20, 10]);
     expect([...rows(train), ...rows(val), ...rows(test)].sort((a, b) => a - b)).toEqual(Array.from({ length: 101 }, (_, i) => i));
-    expect(train.x).toBe(d.x);
-    const values = d.x.data();
-    expect(rows(val).map((r) => values[r])).toEqual(rows(val));
+    expect(train.source).toBe(d.source);
+    // Each sample's feature is its row: a subset's x holds its own rows, in its order.
+    expect(Array.from(val.x.data())).toEqual(rows(val));
+    expect(Array.from(test.y.data())).toEqual(Array.from(test.labels()));
   });
 
   it('is shuffled and reproducible by seed; shuffle: false keeps the order', () => {
@@ -34,6 +35,40 @@ describe('trainValTestSplit', () => {
     const ordered = trainValTestSplit(d, [0.5, 0.25, 0.25], { shuffle: false });
     expect(rows(ordered.train)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(rows(ordered.test)).toEqual(Array.from({ length: 10 }, (_, i) => 30 + i));
+  });
+
+  it("each subset's order is shuffled with the split's seed, also when stratified; shuffle: false keeps the dataset's order", () => {
+    const d = skewed(200); // rows ordered 0…, classes repeating in runs
+    const ascending = (xs: number[]) => xs.every((x, i) => i === 0 || xs[i - 1] < x);
+    const changes = (labels: Int32Array) => labels.filter((y, i) => i > 0 && y !== labels[i - 1]).length;
+    for (const stratified of [false, true]) {
+      const { train, val, test } = trainValTestSplit(d, [0.5, 0.3, 0.2], { stratified, seed: 2 });
+      for (const part of [train, val, test]) {
+        expect(ascending(rows(part))).toBe(false);
+        expect([...rows(part)].sort((a, b) => a - b)).not.toEqual(rows(part));
+      }
+      // Grouped by class, the 60 validation labels would change class twice; shuffled, far more often.
+      expect(changes(val.labels())).toBeGreaterThan(15);
+      expect(rows(trainValTestSplit(d, [0.5, 0.3, 0.2], { stratified, seed: 2 }).val)).toEqual(rows(val));
+      expect(ascending(rows(trainValTestSplit(d, [0.5, 0.3, 0.2], { stratified, shuffle: false }).val))).toBe(true);
+    }
+  });
+
+  it('an unshuffled loader over a stratified split of class-sorted data gets mixed batches', () => {
+    // Rows sorted by class, as the mnist package ships its digits.
+    const sortedByClass = dataset(Array.from({ length: 100 }, (_, i) => [i]), Array.from({ length: 100 }, (_, i) => Math.floor(i / 10)), { backend: js64 });
+    const { val } = trainValTestSplit(sortedByClass, [0.6, 0.2, 0.2], { stratified: true, seed: 1 });
+    const batches = [...new sg.data.DataLoader(val, { batchSize: 5 })].map((b) => new Set(Array.from(b.y.data())).size);
+    expect(batches).toHaveLength(4);
+    expect(Math.min(...batches)).toBeGreaterThan(1);
+  });
+
+  it('refuses unknown options and fraction names, listing the valid ones', () => {
+    const d = skewed(10);
+    expect(() => trainValTestSplit(d, [0.5, 0.25, 0.25], { stratify: true } as never)).toThrow("trainValTestSplit: unknown option 'stratify'; valid options are stratified, shuffle, seed");
+    expect(() => trainValTestSplit(d, { train: 0.5, valid: 0.25, test: 0.25 } as never)).toThrow("trainValTestSplit: unknown option 'valid'; valid options are train, val, test");
+    expect(() => trainValTestSplit(d, [0.5, 0.25, 0.25], { seed: 1.5 })).toThrow(/seed must be an integer >= 0, got 1.5/);
+    expect(() => kFold(d, 2, { shufle: true } as never)).toThrow("kFold: unknown option 'shufle'; valid options are stratified, shuffle, seed");
   });
 
   it('stratified keeps class proportions in every part', () => {

@@ -135,3 +135,96 @@ describe('checkpoints with optimizer state', () => {
     expect(opt.paramGroups[0].lr).toBe(1e-3);
   });
 });
+
+describe('checkpoints with the optimizer in PyTorch form and scheduler state', () => {
+  function train(model: MLP, opt: sg.optim.Optimizer<any>, sched: sg.optim.LRScheduler, x: sg.Tensor, y: sg.Tensor, n: number): void {
+    for (let i = 0; i < n; i++) {
+      opt.zeroGrad();
+      sg.scope(() => sg.losses.mse(model.forward(x), y).backward());
+      opt.step();
+      sched.step();
+    }
+  }
+  const make = (model: MLP) => {
+    const opt = new sg.optim.Adam(model.parameters(), { lr: 0.02, amsgrad: true });
+    return { opt, sched: new sg.optim.CosineAnnealingLR(opt, { tMax: 8 }) };
+  };
+  const bits = (m: MLP) => m.parameters().flatMap((p) => Array.from(new Uint32Array(p.data().buffer)));
+
+  it.each([...wasmBackends, js64].map((b) => [b.label, b] as const))(
+    "save { optimizer, optimizerFormat: 'pytorch', scheduler } → load → continue is bit-identical to an uninterrupted run (%s)",
+    async (label, backend) => {
+      const path = join(dir, `torch-form-${label}.safetensors`);
+      const x = sg.randn([8, 3], { seed: 3, backend });
+      const y = sg.randn([8, 2], { seed: 4, backend });
+      const straight = new MLP([3, 4, 2], { seed: 1, backend });
+      const s = make(straight);
+      train(straight, s.opt, s.sched, x, y, 8);
+
+      const first = new MLP([3, 4, 2], { seed: 1, backend });
+      const f = make(first);
+      train(first, f.opt, f.sched, x, y, 4);
+      await saveCheckpoint(path, first, { optimizer: f.opt, optimizerFormat: 'pytorch', scheduler: f.sched });
+
+      const resumed = new MLP([3, 4, 2], { seed: 9, backend });
+      const r = make(resumed);
+      await loadCheckpoint(path, resumed, { optimizer: r.opt, scheduler: r.sched });
+      expect(r.sched.lastEpoch).toBe(4);
+      expect(r.opt.paramGroups[0].lr).toBe(f.opt.paramGroups[0].lr);
+      train(resumed, r.opt, r.sched, x, y, 4);
+      expect(bits(resumed)).toEqual(bits(straight));
+      expect(r.opt.paramGroups[0].lr).toBe(s.opt.paramGroups[0].lr);
+
+      // The file is what torch.optim's load_state_dict takes once unflattened (docs/optimizers.md).
+      const file = minimalRead(new Uint8Array(await readFile(path)));
+      const dtype = backend.dtype === 'float64' ? 'F64' : 'F32';
+      expect(Object.entries(file.tensors).filter(([n]) => n.startsWith('optimizer/state/0/')).map(([n, t]) => [n, t.dtype, t.shape])).toEqual([
+        ['optimizer/state/0/step', 'F32', []],
+        ['optimizer/state/0/exp_avg', dtype, [4, 3]],
+        ['optimizer/state/0/exp_avg_sq', dtype, [4, 3]],
+        ['optimizer/state/0/max_exp_avg_sq', dtype, [4, 3]],
+      ]);
+      expect(file.tensors['optimizer/state/0/step'].values).toEqual([4]);
+      expect(JSON.parse(file.metadata['optimizer/param_groups'])).toEqual([
+        { params: [0, 1, 2, 3], lr: f.opt.paramGroups[0].lr, initial_lr: 0.02, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: true, maximize: false },
+      ]);
+      expect(JSON.parse(file.metadata.scheduler)).toEqual({ type: 'CosineAnnealingLR', lastEpoch: 4, baseLrs: [0.02] });
+    },
+  );
+
+  it('all or nothing: a scheduler or model mismatch leaves model, optimizer and scheduler as they were', () => {
+    const backend = js64;
+    const x = sg.randn([4, 3], { seed: 5, backend });
+    const saved = new MLP([3, 4, 2], { seed: 1, backend });
+    const sv = make(saved);
+    train(saved, sv.opt, sv.sched, x, sg.zeros([4, 2], { backend }), 3);
+    const bytes = sg.encodeCheckpoint(saved, { optimizer: sv.opt, scheduler: sv.sched });
+    const plain = sg.encodeCheckpoint(saved, { optimizer: sv.opt });
+
+    const model = new MLP([3, 4, 2], { seed: 2, backend });
+    const opt = new sg.optim.Adam(model.parameters(), { lr: 0.02, amsgrad: true });
+    const otherSched = new sg.optim.StepLR(opt, { stepSize: 2 });
+    const snapshot = () => [bits(model), opt.stateDict(), otherSched.stateDict(), opt.paramGroups[0].lr];
+    const before = snapshot();
+    expect(() => sg.decodeCheckpoint(bytes, model, { optimizer: opt, scheduler: otherSched })).toThrow(/the state is of a CosineAnnealingLR scheduler, not StepLR/);
+    expect(snapshot()).toEqual(before);
+    expect(() => sg.decodeCheckpoint(plain, model, { optimizer: opt, scheduler: otherSched })).toThrow(/the checkpoint holds no scheduler state \(save it with \{ scheduler \}\)/);
+    expect(snapshot()).toEqual(before);
+
+    // The optimizer and the scheduler load, then the model does not: both are put back.
+    const wider = new MLP([3, 5, 2], { seed: 2, backend });
+    const wOpt = new sg.optim.Adam([...model.parameters()], { lr: 0.02, amsgrad: true });
+    const wSched = new sg.optim.CosineAnnealingLR(wOpt, { tMax: 8 });
+    const wBefore = [wOpt.stateDict(), wSched.stateDict(), wOpt.paramGroups[0].lr];
+    expect(() => sg.decodeCheckpoint(bytes, wider, { optimizer: wOpt, scheduler: wSched })).toThrow(/tensor '0.weight' has shape \[4, 3\] in the state but \[5, 3\] in the model/);
+    expect([wOpt.stateDict(), wSched.stateDict(), wOpt.paramGroups[0].lr]).toEqual(wBefore);
+  });
+
+  it('a scheduler of another optimizer is refused before anything is read', () => {
+    const model = new MLP([2, 1], { seed: 1, backend: js64 });
+    const opt = new sg.optim.SGD(model.parameters(), { lr: 0.1 });
+    const stray = new sg.optim.StepLR(new sg.optim.SGD(new MLP([2, 1], { backend: js64 }).parameters(), { lr: 0.1 }), { stepSize: 1 });
+    expect(() => sg.encodeCheckpoint(model, { optimizer: opt, scheduler: stray })).toThrow(/scheduler drives a different optimizer than options.optimizer/);
+    expect(() => sg.encodeCheckpoint(model, { optimizer: opt, optimizerFormat: 'torch' as never })).toThrow(/optimizerFormat must be one of 'subgrad', 'pytorch'/);
+  });
+});

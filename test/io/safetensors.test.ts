@@ -85,7 +85,7 @@ const malformed: [string, Uint8Array, RegExp][] = [
   ['a header that is not an object', build('[1, 2]', data8), /header must be a JSON object/],
   ['an entry that is not an object', build({ a: 3 }, data8), /entry 'a' must be an object/],
   ['an unknown dtype', build({ a: { ...ok.a, dtype: 'F33' } }, data8), /tensor 'a' has unknown dtype "F33"/],
-  ['a valid dtype subgrad does not read', build({ a: { ...ok.a, dtype: 'F16', shape: [4] } }, data8), /dtype F16, which subgrad does not read/],
+  ['a dtype size that disagrees with the span', build({ a: { ...ok.a, dtype: 'F16', shape: [3] } }, data8), /dtype F16 and shape \[3\] needs 6 bytes but data_offsets span 8/],
   ['a negative dimension', build({ a: { ...ok.a, shape: [-2] } }, data8), /invalid shape \[-2\]/],
   ['offsets that are not a pair', build({ a: { ...ok.a, data_offsets: [0] } }, data8), /invalid data_offsets \[0\]/],
   ['offsets beyond the data', build({ a: { ...ok.a, data_offsets: [0, 16] } }, data8), /data_offsets \[0, 16\] outside the data \(8 bytes\)/],
@@ -115,6 +115,104 @@ describe('malformed files', () => {
     const before = model.parameters().map((p) => Array.from(p.data()));
     expect(() => decodeCheckpoint(file, model)).toThrow(message);
     expect(model.parameters().map((p) => Array.from(p.data()))).toEqual(before);
+  });
+});
+
+/** A file of named tensors given as [dtype, shape, bytes], laid out in order. */
+function file(entries: Record<string, [string, number[], Uint8Array]>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  let at = 0;
+  for (const [name, [dtype, shape, bytes]] of Object.entries(entries)) {
+    header[name] = { dtype, shape, data_offsets: [at, at + bytes.length] };
+    at += bytes.length;
+  }
+  const data = new Uint8Array(at);
+  at = 0;
+  for (const [, , bytes] of Object.values(entries)) {
+    data.set(bytes, at);
+    at += bytes.length;
+  }
+  return build(header, data);
+}
+
+/** Little-endian bytes of 16-bit patterns, and of 64-bit integers. */
+const u16 = (...bits: number[]) => new Uint8Array(new Uint16Array(bits).buffer);
+const i64 = (...v: bigint[]) => new Uint8Array(new BigInt64Array(v).buffer);
+
+describe('dtypes PyTorch writes', () => {
+  it('F16 widens exactly to F32: normals, subnormals, ±0, ±Inf, NaN', () => {
+    const bits = [0x3c00, 0xc000, 0x7bff, 0x0001, 0x03ff, 0x0400, 0x3555, 0x8000, 0x7c00, 0xfc00, 0x7e00];
+    // value = (−1)^s · (1 + m/1024) · 2^(e − 15), subnormals m · 2^−24
+    const expected = [1, -2, (1 + 1023 / 1024) * 2 ** 15, 2 ** -24, 1023 * 2 ** -24, 2 ** -14, (1 + 341 / 1024) * 2 ** -2, -0, Infinity, -Infinity, NaN];
+    const t = decodeSafetensors(file({ h: ['F16', [11], u16(...bits)] })).tensors.h;
+    expect(t.dtype).toBe('F32');
+    expect(t.shape).toEqual([11]);
+    expect(t.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(t.data)).toEqual(expected);
+    expect(Object.is(t.data[7], -0)).toBe(true);
+  });
+
+  it('BF16 widens exactly to F32 (the upper half of a float32)', () => {
+    const bits = [0x3f80, 0xc040, 0x4049, 0x7f7f, 0x0001, 0xff80, 0x7fc0];
+    // value = (−1)^s · (1 + m/128) · 2^(e − 127), subnormals m · 2^−133
+    const expected = [1, -3, 2 * (1 + 73 / 128), (2 - 2 ** -7) * 2 ** 127, 2 ** -133, -Infinity, NaN];
+    const t = decodeSafetensors(file({ b: ['BF16', [7], u16(...bits)] })).tensors.b;
+    expect(t.dtype).toBe('F32');
+    expect(Array.from(t.data)).toEqual(expected);
+  });
+
+  it('I64 narrows to I32 when every value fits; otherwise the tensor comes back as raw bytes with the reason', () => {
+    const fits = i64(5n, -1n, 2n ** 31n - 1n, -(2n ** 31n));
+    const big = i64(3n, 2n ** 31n);
+    const { tensors, raw } = decodeSafetensors(file({ n: ['I64', [2, 2], fits], big: ['I64', [2], big] }));
+    expect(tensors.n).toEqual({ dtype: 'I32', shape: [2, 2], data: new Int32Array([5, -1, 2 ** 31 - 1, -(2 ** 31)]) });
+    expect(tensors.big).toBeUndefined();
+    expect(raw.big.dtype).toBe('I64');
+    expect(raw.big.shape).toEqual([2]);
+    expect(Array.from(raw.big.bytes)).toEqual(Array.from(big));
+    expect(raw.big.reason).toMatch(/value 2147483648 \(element 1\) is outside the int32 range/);
+  });
+
+  it('dtypes subgrad does not read (BOOL, U8, U64, …) come back as raw bytes, not an error', () => {
+    const { tensors, raw } = decodeSafetensors(file({ mask: ['BOOL', [3], new Uint8Array([1, 0, 1])], x: ['F32', [1], f32(2)], u: ['U64', [1], i64(7n)] }));
+    expect(Object.keys(tensors)).toEqual(['x']);
+    expect(raw.mask).toEqual({ dtype: 'BOOL', shape: [3], bytes: new Uint8Array([1, 0, 1]), reason: expect.stringMatching(/does not read BOOL/) });
+    expect(Array.from(raw.u.bytes)).toEqual([7, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it("a torch checkpoint with half-precision weights and int64/bool extras loads; what cannot be read is in rawExtra", () => {
+    // Linear(2, 1) as torch saves it: weight [out, in] = [1, 2] in F16, bias in BF16.
+    const bytes = file({
+      '0.weight': ['F16', [1, 2], u16(0x3800, 0xbc00)], // 0.5, -1
+      '0.bias': ['BF16', [1], u16(0x4040)], // 3
+      'extra/epoch': ['I64', [1], i64(5n)], // torch.tensor([5])
+      'extra/seed': ['I64', [], i64(2n ** 40n)],
+      'extra/mask': ['BOOL', [2], new Uint8Array([0, 1])],
+    });
+    const model = new MLP([2, 1], { seed: 1, backend: js64 });
+    const { extra, rawExtra } = decodeCheckpoint(bytes, model);
+    const [w, b] = model.parameters();
+    expect(Array.from(w.data())).toEqual([0.5, -1]); // stored [in, out] = [2, 1]
+    expect(Array.from(b.data())).toEqual([3]);
+    expect(extra.epoch).toEqual({ dtype: 'I32', shape: [1], data: new Int32Array([5]) });
+    expect(Object.keys(rawExtra)).toEqual(['seed', 'mask']);
+    expect(rawExtra.seed.reason).toMatch(/outside the int32 range/);
+    expect(Array.from(rawExtra.mask.bytes)).toEqual([0, 1]);
+  });
+
+  it('an unreadable tensor for a parameter, or an unreadable unexpected one under strict, is refused and changes nothing', () => {
+    const weight = f32(0.5, -1);
+    const model = new MLP([2, 1], { seed: 1, backend: js64 });
+    const before = model.parameters().map((p) => Array.from(p.data()));
+    const badBias = file({ '0.weight': ['F32', [1, 2], weight], '0.bias': ['U8', [1], new Uint8Array([3])] });
+    for (const strict of [true, false]) {
+      expect(() => decodeCheckpoint(badBias, model, { strict })).toThrow(/tensor '0.bias' has dtype U8, which cannot be loaded: subgrad does not read U8/);
+    }
+    const counter = file({ '0.weight': ['F32', [1, 2], weight], '0.bias': ['F32', [1], f32(3)], 'bn.flags': ['U8', [1], new Uint8Array([1])] });
+    expect(() => decodeCheckpoint(counter, model)).toThrow(/tensor 'bn.flags' has dtype U8/);
+    expect(model.parameters().map((p) => Array.from(p.data()))).toEqual(before);
+    decodeCheckpoint(counter, model, { strict: false });
+    expect(model.parameters().map((p) => Array.from(p.data()))).toEqual([[0.5, -1], [3]]);
   });
 });
 
@@ -150,6 +248,16 @@ describe('checkpoints in memory', () => {
     const before = model.parameters().map((p) => Array.from(p.data()));
     expect(() => decodeCheckpoint(bytes, model)).toThrow("loadStateDict: tensor '0.weight' has shape [5, 4] in the state but [6, 4] in the model");
     expect(model.parameters().map((p) => Array.from(p.data()))).toEqual(before);
+  });
+
+  it('refuses unknown options, a non-model and reserved metadata keys, listing what is valid', () => {
+    const model = new MLP([2, 1], { seed: 1, backend: js64 });
+    const bytes = encodeCheckpoint(model);
+    expect(() => encodeCheckpoint(model, { extras: {} } as never)).toThrow("encodeCheckpoint: unknown option 'extras'; valid options are extra, metadata, optimizer, optimizerFormat, scheduler");
+    expect(() => decodeCheckpoint(bytes, model, { strickt: true } as never)).toThrow("decodeCheckpoint: unknown option 'strickt'; valid options are strict, optimizer, scheduler");
+    expect(() => decodeCheckpoint(bytes, {} as never)).toThrow(/decodeCheckpoint: model must be an nn.Module, got \{\}/);
+    expect(() => decodeCheckpoint(bytes, model, { optimizer: {} as never })).toThrow(/optimizer must be an optim optimizer/);
+    expect(() => encodeCheckpoint(model, { metadata: { optimizer: 'x' } })).toThrow(/metadata key 'optimizer' is reserved/);
   });
 
   it('leaves no per-call memory behind', () => {

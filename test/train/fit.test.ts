@@ -111,6 +111,12 @@ describe('bad input', () => {
     ['a model that is not a Module', () => fit({ forward: (x: Tensor) => x } as never, train, base), ArgumentError, /model must be an nn.Module/],
     ['data that is not a Dataset', () => fit(model, [[1, 2]] as never, base), ArgumentError, /data must be a Dataset or a DataLoader/],
     ["a loss that is not a scalar (reduction 'none')", () => fit(model, train, { ...base, loss: (o, y) => losses.crossEntropy(o, y, { reduction: 'none' }) }), ShapeError, /fit: loss must return a one-element Tensor .*got shape \[32\]/],
+    ['a misspelt option', () => fit(model, train, { ...base, epoch: 5 } as never), ArgumentError,
+      /^fit: unknown option 'epoch'; valid options are loss, metrics, targets, batchSize, optimizer, epochs, validationBatchSize, shuffle, seed, dropLast, validation, regularizer, scheduler, schedulerStep, earlyStopping, callbacks$/],
+    ['a misspelt validation batch size', () => fit(model, train, { ...base, validation: val, valBatchSize: 8 } as never), ArgumentError, /unknown option 'valBatchSize'/],
+    ['validationBatchSize < 1', () => fit(model, train, { ...base, validation: val, validationBatchSize: 0 }), ArgumentError, /fit: validationBatchSize must be an integer >= 1, got 0/],
+    ['a misspelt earlyStopping option', () => fit(model, train, { ...base, earlyStopping: { patience: 2, monitr: 'loss' } as never }), ArgumentError,
+      /fit: unknown option 'monitr'; valid options are monitor, patience, mode, minDelta, restoreBest/],
     ["'accuracy' on regression outputs", () => fit(model, train, { ...base, loss: (o) => o.square().mean(), targets: () => tensor([0.5]), metrics: ['accuracy'] }), ShapeError, /'accuracy' metric needs 32 int32 class labels for outputs of shape \[32, 10\], got float32 \[1\]/],
   ];
   const before = values(model);
@@ -132,6 +138,7 @@ describe('bad input', () => {
 
   it('evaluate checks its input too', () => {
     expect(() => evaluate(model, train, { batchSize: 0 })).toThrow(/evaluate: batchSize must be an integer >= 1, got 0/);
+    expect(() => evaluate(model, train, { batchsize: 8 } as never)).toThrow("evaluate: unknown option 'batchsize'; valid options are loss, metrics, targets, batchSize");
     expect(() => evaluate(model, small(js64).train)).toThrow(BackendError);
   });
 });
@@ -184,12 +191,54 @@ describe('early stopping', () => {
       loss: losses.crossEntropy, optimizer: new optim.Adam(model.parameters(), { lr: 3e-2 }), epochs: 40, batchSize: 8, seed: 1,
       validation: val, earlyStopping: { patience: 3, restoreBest: true },
     });
-    const valLosses = h.epochs.map((e) => e.valLoss);
+    const valLosses = h.epochs.map((e) => e.valLoss!);
     const best = Math.min(...valLosses);
     expect(h.epochs.length).toBeLessThan(40);
     expect(h.epochs.length).toBe(h.bestEpoch! + 3);
     expect(valLosses[h.bestEpoch! - 1]).toBe(best);
-    expect(evaluate(model, val, { loss: losses.crossEntropy }).loss).toBe(best);
+    expect(evaluate(model, val, { loss: losses.crossEntropy, batchSize: 8 }).loss).toBe(best);
+  });
+});
+
+describe('validation batches', () => {
+  /** The batch sizes the validation pass of each epoch ran (a metric sees every batch; validation follows the epoch's last batch). */
+  async function validationBatches(options: { batchSize?: number; validationBatchSize?: number; loader?: boolean }) {
+    const { train, val } = small(wasm);
+    const { model, optimizer } = setup(wasm);
+    const sizes: number[][] = [];
+    let validating = false;
+    const rows = { name: 'rows', fn: (o: Tensor) => (validating && sizes.at(-1)!.push(o.shape[0]), 0) };
+    const callbacks: FitCallbacks = {
+      onEpochBegin: () => void ((validating = false), sizes.push([])),
+      onBatchEnd: (log) => void (validating = log.batch === log.batches),
+    };
+    const { loader, batchSize, validationBatchSize } = options;
+    const common = { loss: losses.crossEntropy, optimizer, epochs: 2, metrics: [rows], validation: val, validationBatchSize, callbacks };
+    const h = loader
+      ? await fit(model, new data.DataLoader(train, { batchSize: batchSize! }), common)
+      : await fit(model, train, { ...common, batchSize, seed: 1 });
+    return { sizes, h, model, val };
+  }
+
+  it('default to the training batch size, and give the numbers evaluate gives with that batch size', async () => {
+    const { sizes, h, model, val } = await validationBatches({ batchSize: 12 });
+    const n = val.length; // 40 digits: 12, 12, 12, 4
+    expect(sizes).toEqual([[12, 12, 12, n - 36], [12, 12, 12, n - 36]]);
+    expect(h.epochs[1].valLoss).toBe(evaluate(model, val, { loss: losses.crossEntropy, batchSize: 12 }).loss);
+  });
+
+  it('validationBatchSize sets them, with a Dataset or a DataLoader', async () => {
+    expect((await validationBatches({ batchSize: 12, validationBatchSize: 25 })).sizes[0]).toEqual([25, 15]);
+    expect((await validationBatches({ batchSize: 7, loader: true })).sizes[0]).toEqual([7, 7, 7, 7, 7, 5]);
+    expect((await validationBatches({ batchSize: 7, validationBatchSize: 40, loader: true })).sizes[0]).toEqual([40]);
+  });
+
+  it('an epoch log without validation data has no val* entries', async () => {
+    const { train } = small(wasm);
+    const { model, optimizer } = setup(wasm);
+    const h = await fit(model, train, { loss: losses.crossEntropy, optimizer, epochs: 1, metrics: ['accuracy'] });
+    expect(Object.keys(h.epochs[0]).sort()).toEqual(['accuracy', 'epoch', 'loss', 'lr', 'samplesPerSecond', 'seconds']);
+    expect(h.epochs[0].valLoss).toBeUndefined();
   });
 });
 
@@ -264,7 +313,7 @@ describe('schedules, callbacks and metrics', () => {
     const h = await fit(model, train, { loss: losses.crossEntropy, optimizer, epochs: 2, batchSize: 16, seed: 1, metrics: ['accuracy'], validation: val });
     const scores = scope(() => model.forward(val.x).toArray() as number[][]);
     const labels = val.labels();
-    const byHand = Array.from(val.indices).filter((row, i) => scores[row].indexOf(Math.max(...scores[row])) === labels[i]).length / val.length;
+    const byHand = scores.filter((row, i) => row.indexOf(Math.max(...row)) === labels[i]).length / val.length;
     expect(h.epochs[1].valAccuracy).toBe(byHand);
     expect(scope(() => accuracy(tensor([[1, 3, 2], [5, 5, 0]]), tensor(Int32Array.from([1, 1]))))).toBe(0.5);
     model.eval();
