@@ -6,6 +6,7 @@ const relaxed = process.env.SUBGRAD_RELAXED === '1';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/package/**'], // the packed-tarball test: npm run test:package
     pool: 'forks',
     execArgv: relaxed ? ['--experimental-wasm-relaxed-simd'] : [],
     testTimeout: 60_000,
