@@ -6,8 +6,8 @@ const relaxed = process.env.SUBGRAD_RELAXED === '1';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Tests needing gigabytes of linear memory run with npm run test:large.
-    exclude: process.env.SUBGRAD_LARGE === '1' ? [] : ['test/large/**'],
+    // Tests needing gigabytes of linear memory run with npm run test:large; the packed-tarball test with npm run test:package.
+    exclude: ['test/package/**', ...(process.env.SUBGRAD_LARGE === '1' ? [] : ['test/large/**'])],
     pool: 'forks',
     execArgv: relaxed ? ['--experimental-wasm-relaxed-simd'] : [],
     testTimeout: 60_000,

@@ -10,8 +10,10 @@ export class SubgradError extends Error {
   constructor(
     readonly op: string,
     message: string,
+    /** `cause`: the error underneath (a runtime's own, say). */
+    options?: ErrorOptions,
   ) {
-    super(format(op, message));
+    super(format(op, message), options);
     this.name = new.target.name;
   }
 }

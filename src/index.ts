@@ -1,44 +1,9 @@
-// subgrad: reverse-mode autodiff with WebAssembly SIMD kernels.
-export { init, initSync, createBackend, backendInfo, getBackend, memoryStats } from './runtime.js';
-export type { InitOptions, BackendInfo } from './runtime.js';
-export type { Backend, BackendName, KernelVariant, FloatDType } from './backend/backend.js';
-export type { MemoryStats } from './backend/memory.js';
-export { Tensor, tensor, zeros, ones, full, rand, randn, toBackend } from './tensor.js';
-export type { DType, NestedArray, TensorLike, TensorOptions, RandomOptions } from './tensor.js';
-export { scope } from './storage.js';
-export { noGrad } from './tape.js';
-export { detectAnomaly, setDetectAnomaly } from './anomaly.js';
-export type { AnomalyOptions } from './anomaly.js';
-export type { BackwardOptions } from './tape.js';
-export { manualSeed, Generator } from './random.js';
-export {
-  add, sub, mul, div, neg, maximum, minimum, exp, log, log1p, expm1, sqrt, square, pow, abs, sign, clamp,
-  relu, setReluSubgradientAtZero, where, sum, mean, max, min, matmul, reshape, transpose, slice, concat, expand,
-  detach, gather, pick, oneHot, defineOp, opTable,
-} from './ops/index.js';
-export type { ReluOptions, Axis, Kink, KinkProbe, CustomOpSpec } from './ops/index.js';
-export { gradcheck, checkBackends } from './gradcheck.js';
-export type { GradcheckOptions, GradcheckReport, GradcheckFailure, BackendComparison } from './gradcheck.js';
-export * from './errors.js';
-export * as nn from './nn/index.js';
-export * as losses from './losses/index.js';
-export * as data from './data/index.js';
-export * as optim from './optim/index.js';
-export { fit, evaluate, accuracy } from './train/index.js';
-export type { BatchLog, EarlyStoppingOptions, EpochLog, EvaluateOptions, FitCallbacks, FitControl, FitOptions, History, LossFn, Metric, TrainInfo } from './train/index.js';
-export { encodeSafetensors, decodeSafetensors, encodeCheckpoint, decodeCheckpoint, EXTRA_PREFIX, OPTIMIZER_PREFIX } from './io/safetensors.js';
-export type { Checkpoint, CheckpointOptions, DecodeCheckpointOptions, RawTensor, Safetensors, SafetensorsDType, TensorRecord } from './io/safetensors.js';
+// subgrad with every kernel variant inlined: initSync(), implicit init (a
+// first tensor without init) and createBackend() work from the first line.
+// The package's entry in Node, and 'subgrad/sync' for synchronous starts
+// anywhere; src/api.ts is the same API loading only the variant init() picks.
+import './kernels/relaxed.js';
+import './kernels/simd.js';
+import './kernels/scalar.js';
 
-import { Tensor } from './tensor.js';
-import { checkTensor } from './check.js';
-
-/** Makes a tensor owned: it outlives every scope (moved to the heap) and lives until dispose(). */
-export function keep<T extends Tensor>(t: T): T {
-  checkTensor('keep', 't', t, { dtype: 'any' });
-  return t.keep();
-}
-
-/** Sets every given tensor's gradient to zero. */
-export function zeroGrad(params: Iterable<Tensor>): void {
-  for (const p of params) p.zeroGrad();
-}
+export * from './api.js';

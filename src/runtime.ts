@@ -2,6 +2,7 @@
 import { Backend, type BackendName, type FloatDType, type KernelVariant } from './backend/backend.js';
 import { jsKernels } from './backend/js/index.js';
 import { ArrayBufferMemory, Memory, PAGE_BYTES, type MemoryOptions, type MemoryStats } from './backend/memory.js';
+import { isLoaded } from './backend/variants.js';
 import {
   MAX_WASM_BYTES,
   VARIANTS,
@@ -10,7 +11,8 @@ import {
   supportedVariants,
   unsupportedReason,
 } from './backend/wasm.js';
-import { ArgumentError } from './errors.js';
+import { checkInteger, checkNumber, checkOneOf, checkOptions } from './check.js';
+import { ArgumentError, BackendError } from './errors.js';
 
 export interface InitOptions {
   /** 'wasm' (default when the runtime has WebAssembly) or 'js'. */
@@ -21,6 +23,12 @@ export interface InitOptions {
   dtype?: FloatDType;
   /** Upper bound on the backend's linear memory, in MiB (default and most: 4096). */
   maxMemoryMB?: number;
+  /**
+   * 'js': when the wasm backend cannot start (a Content-Security-Policy refuses
+   * WebAssembly, the kernels cannot be loaded), continue on the js backend in
+   * float32; backendInfo().reason says why. Default: throw a BackendError.
+   */
+  fallback?: 'js';
   /**
    * A debugging aid: a guard zone of this many bytes (a multiple of 16, at most
    * 4096) after every tensor's bytes, filled with a pattern that is verified
@@ -39,63 +47,56 @@ export interface BackendInfo {
   reason: string;
 }
 
-const OPTION_VALUES: Record<keyof InitOptions, readonly unknown[] | string> = {
-  backend: ['wasm', 'js'],
-  kernels: VARIANTS,
-  dtype: ['float32', 'float64'],
-  maxMemoryMB: 'a number of MiB in [1, 4096]',
-  guardBytes: 'a multiple of 16 in [0, 4096]',
-};
+const OPTIONS: readonly (keyof InitOptions)[] = ['backend', 'kernels', 'dtype', 'maxMemoryMB', 'fallback', 'guardBytes'];
 
 interface Plan {
   name: BackendName;
   variant: KernelVariant | 'reference';
   dtype: FloatDType;
   maxBytes: number;
-  reason: string;
   memory: MemoryOptions;
+  fallback?: 'js';
+  reason: string;
 }
 
-function plan(options: InitOptions, op: string): Plan {
-  if (options === null || typeof options !== 'object') {
-    throw new ArgumentError(op, `options must be an object, got ${String(options)}`);
+/** Why a better variant than the chosen one was passed over. */
+function skipped(variant: KernelVariant, supported: KernelVariant[]): string {
+  const passed = VARIANTS.slice(0, VARIANTS.indexOf(variant)).map((v) =>
+    `${v}: ${supported.includes(v) ? `not loaded (await init(), or import 'subgrad/kernels/${v}')` : unsupportedReason(v)}`);
+  return passed.length ? ` (${passed.join('; ')})` : '';
+}
+
+/**
+ * Checks the options and decides what to create. The synchronous paths prefer
+ * a variant that is loaded already; init() loads the best one.
+ */
+function plan(options: InitOptions, op: string, sync: boolean): Plan {
+  const o = checkOptions(op, options, OPTIONS);
+  if (o.backend !== undefined) checkOneOf(op, 'backend', o.backend, ['wasm', 'js']);
+  if (o.kernels !== undefined) checkOneOf(op, 'kernels', o.kernels, VARIANTS);
+  if (o.dtype !== undefined) checkOneOf(op, 'dtype', o.dtype, ['float32', 'float64']);
+  if (o.maxMemoryMB !== undefined) checkNumber(op, 'maxMemoryMB', o.maxMemoryMB, { min: 1, max: 4096 });
+  if (o.fallback !== undefined) checkOneOf(op, 'fallback', o.fallback, ['js']);
+  if (o.guardBytes !== undefined) {
+    checkInteger(op, 'guardBytes', o.guardBytes, 0, 4096);
+    if (o.guardBytes % 16 !== 0) throw new ArgumentError(op, `guardBytes must be a multiple of 16, got ${o.guardBytes}`);
   }
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    const allowed = OPTION_VALUES[key as keyof InitOptions];
-    if (allowed === undefined) {
-      throw new ArgumentError(op, `unknown option '${key}'; valid options are ${Object.keys(OPTION_VALUES).join(', ')}`);
-    }
-    const ok = Array.isArray(allowed)
-      ? allowed.includes(value)
-      : key === 'guardBytes'
-        ? Number.isInteger(value) && (value as number) % 16 === 0 && (value as number) >= 0 && (value as number) <= 4096
-        : typeof value === 'number' && value >= 1 && value <= 4096;
-    if (!ok) {
-      const valid = Array.isArray(allowed) ? allowed.map((v) => `'${v}'`).join(', ') : allowed;
-      throw new ArgumentError(op, `invalid ${key} ${JSON.stringify(value)}; valid values: ${valid}`);
-    }
-  }
-  const maxBytes = Math.min(Math.floor((options.maxMemoryMB ?? 4096) * 16) * PAGE_BYTES, MAX_WASM_BYTES);
-  const memory: MemoryOptions = { guardBytes: options.guardBytes ?? 0 };
+  const maxBytes = Math.min(Math.floor((o.maxMemoryMB ?? 4096) * 16) * PAGE_BYTES, MAX_WASM_BYTES);
   const supported = supportedVariants();
-  const name = options.backend ?? (supported.length > 0 ? 'wasm' : 'js');
+  const name = o.backend ?? (supported.length > 0 ? 'wasm' : 'js');
+  const base = { name, dtype: o.dtype ?? 'float32', maxBytes, memory: { guardBytes: o.guardBytes ?? 0 }, fallback: o.fallback };
   if (name === 'js') {
-    if (options.kernels) throw new ArgumentError(op, `kernels '${options.kernels}' applies to the wasm backend only`);
-    const reason = options.backend ? 'js backend requested' : 'no WebAssembly in this runtime: js reference backend';
-    return { name, variant: 'reference', dtype: options.dtype ?? 'float32', maxBytes, reason, memory };
+    if (o.kernels) throw new ArgumentError(op, `kernels '${o.kernels}' applies to the wasm backend only`);
+    const reason = o.backend ? 'js backend requested' : 'no WebAssembly in this runtime: js reference backend';
+    return { ...base, variant: 'reference', reason };
   }
-  if (options.dtype === 'float64') {
+  if (o.dtype === 'float64') {
     throw new ArgumentError(op, `the wasm backend stores float32; use { backend: 'js', dtype: 'float64' } for float64`);
   }
-  if (options.kernels) {
-    return { name, variant: options.kernels, dtype: 'float32', maxBytes, reason: `kernels '${options.kernels}' requested`, memory };
-  }
+  if (o.kernels) return { ...base, variant: o.kernels, reason: `kernels '${o.kernels}' requested` };
   if (supported.length === 0) throw new ArgumentError(op, `the wasm backend cannot run here: ${unsupportedReason('scalar')}`);
-  const variant = supported[0];
-  const skipped = VARIANTS.slice(0, VARIANTS.indexOf(variant)).map((v) => `${v}: ${unsupportedReason(v)}`);
-  const reason = `best variant this runtime validates` + (skipped.length ? ` (${skipped.join('; ')})` : '');
-  return { name, variant, dtype: 'float32', maxBytes, reason, memory };
+  const variant = (sync && supported.find(isLoaded)) || supported[0];
+  return { ...base, variant, reason: `best variant this runtime validates${skipped(variant, supported)}` };
 }
 
 let active: { backend: Backend; info: BackendInfo } | null = null;
@@ -105,7 +106,39 @@ function jsBackend(p: Plan): Backend {
   return new Backend('js', 'reference', p.dtype, jsKernels(memory, p.dtype), memory);
 }
 
-function activate(backend: Backend, p: Plan): BackendInfo {
+interface Started {
+  backend: Backend;
+  plan: Plan;
+}
+
+/** The js backend instead of a wasm backend that could not start, when the options ask for it. */
+function fallBack(p: Plan, e: unknown): Started {
+  if (p.fallback !== 'js' || !(e instanceof BackendError)) throw e;
+  const js: Plan = { ...p, name: 'js', variant: 'reference', reason: `fallback 'js' because the wasm backend cannot start: ${e.message}` };
+  return { backend: jsBackend(js), plan: js };
+}
+
+function startSync(options: InitOptions, op: string): Started {
+  const p = plan(options, op, true);
+  if (p.name === 'js') return { backend: jsBackend(p), plan: p };
+  try {
+    return { backend: createWasmBackendSync(op, p.variant as KernelVariant, p.maxBytes, p.memory), plan: p };
+  } catch (e) {
+    return fallBack(p, e);
+  }
+}
+
+async function start(options: InitOptions, op: string): Promise<Started> {
+  const p = plan(options, op, false);
+  if (p.name === 'js') return { backend: jsBackend(p), plan: p };
+  try {
+    return { backend: await createWasmBackend(op, p.variant as KernelVariant, p.maxBytes, p.memory), plan: p };
+  } catch (e) {
+    return fallBack(p, e);
+  }
+}
+
+function activate({ backend, plan: p }: Started): BackendInfo {
   const info: BackendInfo = {
     backend: p.name,
     kernels: p.variant,
@@ -117,29 +150,35 @@ function activate(backend: Backend, p: Plan): BackendInfo {
   return info;
 }
 
-/** Creates a backend without making it the default (e.g. js float64 for gradient checks). */
+/**
+ * Creates a backend without making it the default (e.g. js float64 for
+ * gradient checks). A wasm backend needs its variant loaded: see init().
+ */
 export function createBackend(options: InitOptions = {}): Backend {
-  const p = plan(options, 'createBackend');
-  return p.name === 'js' ? jsBackend(p) : createWasmBackendSync(p.variant as KernelVariant, p.maxBytes, p.memory);
+  return startSync(options, 'createBackend').backend;
 }
 
-/** Chooses and loads the default backend. Call once before creating tensors (or rely on a lazy initSync()). */
+/**
+ * Chooses and starts the default backend, importing the chosen kernel variant
+ * (only that one) if it is not loaded yet. Call once before creating tensors.
+ */
 export async function init(options: InitOptions = {}): Promise<BackendInfo> {
-  const p = plan(options, 'init');
-  const backend = p.name === 'js' ? jsBackend(p) : await createWasmBackend(p.variant as KernelVariant, p.maxBytes, p.memory);
-  return activate(backend, p);
+  return activate(await start(options, 'init'));
 }
 
-/** Synchronous init: fine in Node and workers; browsers' main threads should await init(). */
+/**
+ * Synchronous init: with the variants already loaded (the 'subgrad/sync'
+ * entry, Node's entry, an import of 'subgrad/kernels/<variant>', or an
+ * earlier init()); otherwise it throws a BackendError saying what to load.
+ * Browsers' main threads should await init().
+ */
 export function initSync(options: InitOptions = {}): BackendInfo {
-  const p = plan(options, 'initSync');
-  const backend = p.name === 'js' ? jsBackend(p) : createWasmBackendSync(p.variant as KernelVariant, p.maxBytes, p.memory);
-  return activate(backend, p);
+  return activate(startSync(options, 'initSync'));
 }
 
 /** The default backend, initialised with defaults on first use. */
 export function getBackend(): Backend {
-  if (!active) initSync();
+  if (!active) activate(startSync({}, 'implicit init'));
   return active!.backend;
 }
 

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { probes } from '../src/backend/probes.generated.js';
+import { decodeBase64, loadedBinary } from '../src/backend/variants.js';
+import { VARIANTS } from '../src/backend/wasm.js';
 import { wasmVariants } from './helpers/backends.js';
 
 describe('kernel variants', () => {
@@ -10,5 +14,14 @@ describe('kernel variants', () => {
   // Node 20 validates relaxed SIMD only behind the flag that npm run test:relaxed passes (later Nodes need none).
   it.runIf(process.env.SUBGRAD_RELAXED === '1')('runs the relaxed variant under npm run test:relaxed', () => {
     expect(wasmVariants[0]).toBe('relaxed');
+  });
+
+  it('each variant is an asconfig.json target, and its probe validates exactly where its kernels do', () => {
+    expect(Object.keys(JSON.parse(readFileSync('asconfig.json', 'utf8')).targets)).toEqual(VARIANTS);
+    for (const v of VARIANTS) {
+      const probe = decodeBase64(probes[v]);
+      expect(probe.length).toBeLessThan(256);
+      expect([v, WebAssembly.validate(probe)]).toEqual([v, WebAssembly.validate(loadedBinary(v))]);
+    }
   });
 });

@@ -115,9 +115,11 @@ describe('init and backendInfo', () => {
   });
 
   it('invalid options list the valid ones', () => {
-    expect(() => sg.initSync({ kernels: 'fast' as never })).toThrow(/invalid kernels "fast"; valid values: 'relaxed', 'simd', 'scalar'/);
-    expect(() => sg.initSync({ backend: 'gpu' as never })).toThrow(/valid values: 'wasm', 'js'/);
-    expect(() => sg.initSync({ threads: 2 } as never)).toThrow(/unknown option 'threads'; valid options are backend, kernels, dtype, maxMemoryMB/);
+    expect(() => sg.initSync({ kernels: 'fast' as never })).toThrow("initSync: kernels must be one of 'relaxed', 'simd', 'scalar', got 'fast'");
+    expect(() => sg.initSync({ backend: 'gpu' as never })).toThrow("backend must be one of 'wasm', 'js', got 'gpu'");
+    expect(() => sg.initSync({ threads: 2 } as never)).toThrow("unknown option 'threads'; valid options are backend, kernels, dtype, maxMemoryMB, fallback");
+    expect(() => sg.initSync({ maxMemoryMB: 0 })).toThrow('maxMemoryMB must be a finite number in [1, 4096], got 0');
+    expect(() => sg.initSync({ fallback: 'wasm' as never })).toThrow("fallback must be one of 'js', got 'wasm'");
     expect(() => sg.initSync({ dtype: 'float64' })).toThrow(/wasm backend stores float32/);
     expect(() => sg.initSync({ kernels: 'fast' as never })).toThrow(sg.ArgumentError);
   });

@@ -1,30 +1,19 @@
-// Loads the AssemblyScript kernels from the binaries inlined at build time.
-import { ArgumentError } from '../errors.js';
+// The wasm backend: which kernel variants this runtime runs (decided on tiny
+// probe modules, so detection needs no kernels), and a loaded variant's binary
+// compiled and instantiated on its own linear memory.
+import { ArgumentError, BackendError } from '../errors.js';
 import { Backend, type KernelVariant } from './backend.js';
 import type { Kernels } from './kernels.js';
 import { Memory, PAGE_BYTES, type MemoryOptions } from './memory.js';
-import * as binaries from './wasm-binaries.generated.js';
+import { probes } from './probes.generated.js';
+import { decodeBase64, howToLoad, isLoaded, loadKernels, loadedBinary } from './variants.js';
 
 export const VARIANTS: readonly KernelVariant[] = ['relaxed', 'simd', 'scalar'];
-
-const decoded = new Map<KernelVariant, Uint8Array<ArrayBuffer>>();
-
-function variantBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
-  let bytes = decoded.get(variant);
-  if (!bytes) {
-    // atob exists in browsers and Node >= 16: no Buffer, so src/ stays portable.
-    const text = atob(binaries[variant]);
-    bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    decoded.set(variant, bytes);
-  }
-  return bytes;
-}
 
 /** Which variants this runtime validates, best first. */
 export function supportedVariants(): KernelVariant[] {
   if (typeof WebAssembly === 'undefined') return [];
-  return VARIANTS.filter((v) => WebAssembly.validate(variantBytes(v)));
+  return VARIANTS.filter((v) => WebAssembly.validate(decodeBase64(probes[v])));
 }
 
 export function unsupportedReason(variant: KernelVariant): string {
@@ -33,6 +22,25 @@ export function unsupportedReason(variant: KernelVariant): string {
     : variant === 'simd'
       ? 'this runtime does not validate WebAssembly SIMD128'
       : 'this runtime has no WebAssembly';
+}
+
+function checkSupported(op: string, variant: KernelVariant): void {
+  if (!supportedVariants().includes(variant)) {
+    throw new ArgumentError(op, `kernels '${variant}' cannot run here: ${unsupportedReason(variant)}`);
+  }
+}
+
+/**
+ * Why compiling a variant failed. Its probe validated, so a CompileError (an
+ * EvalError in WebKit) means the runtime refuses to compile any WebAssembly:
+ * on a page, a Content-Security-Policy without 'wasm-unsafe-eval'.
+ */
+function compileFailure(op: string, variant: KernelVariant, e: unknown): BackendError {
+  const { name, message } = e as Error;
+  const text = name === 'CompileError' || name === 'EvalError'
+    ? `this runtime refuses to compile WebAssembly (${message}); on a web page, add 'wasm-unsafe-eval' to the script-src directive of its Content-Security-Policy, or pass { fallback: 'js' } to continue on the js backend`
+    : `could not compile the '${variant}' kernels: ${message}`;
+  return new BackendError(op, text, { cause: e });
 }
 
 function instantiate(module: WebAssembly.Module, variant: KernelVariant, maxBytes: number, options: MemoryOptions): Backend {
@@ -48,21 +56,31 @@ function instantiate(module: WebAssembly.Module, variant: KernelVariant, maxByte
   return new Backend('wasm', variant, 'float32', exports, memory);
 }
 
-function checkVariant(variant: KernelVariant): Uint8Array<ArrayBuffer> {
-  const bytes = variantBytes(variant);
-  if (!WebAssembly.validate(bytes)) {
-    throw new ArgumentError('init', `kernels '${variant}' cannot run here: ${unsupportedReason(variant)}`);
+/** Needs the variant's module loaded already (by init(), by importing it, or by the 'subgrad/sync' entry). */
+export function createWasmBackendSync(op: string, variant: KernelVariant, maxBytes: number, options: MemoryOptions = {}): Backend {
+  checkSupported(op, variant);
+  if (!isLoaded(variant)) throw new BackendError(op, `the '${variant}' kernels are not loaded: ${howToLoad(variant)}`);
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(loadedBinary(variant));
+  } catch (e) {
+    throw compileFailure(op, variant, e);
   }
-  return bytes;
+  return instantiate(module, variant, maxBytes, options);
 }
 
-export function createWasmBackendSync(variant: KernelVariant, maxBytes: number, options: MemoryOptions = {}): Backend {
-  return instantiate(new WebAssembly.Module(checkVariant(variant)), variant, maxBytes, options);
-}
-
-export async function createWasmBackend(variant: KernelVariant, maxBytes: number, options: MemoryOptions = {}): Promise<Backend> {
-  // Async compilation: browsers refuse synchronous compiles of large modules on the main thread.
-  return instantiate(await WebAssembly.compile(checkVariant(variant)), variant, maxBytes, options);
+/** Imports the variant's module if needed, then compiles it asynchronously. */
+export async function createWasmBackend(op: string, variant: KernelVariant, maxBytes: number, options: MemoryOptions = {}): Promise<Backend> {
+  checkSupported(op, variant);
+  await loadKernels(op, variant);
+  let module: WebAssembly.Module;
+  try {
+    // Async compilation: browsers refuse synchronous compiles of large modules on the main thread.
+    module = await WebAssembly.compile(loadedBinary(variant));
+  } catch (e) {
+    throw compileFailure(op, variant, e);
+  }
+  return instantiate(module, variant, maxBytes, options);
 }
 
 export const MAX_WASM_BYTES = 65536 * PAGE_BYTES;
