@@ -10,7 +10,7 @@ import type { TensorRecord } from '../io/safetensors.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { LRScheduler } from '../optim/schedulers.js';
-import { checkBoolean, checkInteger, checkNumber, checkOneOf } from '../check.js';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, show } from '../check.js';
 import { fmt, sameShape } from '../shape.js';
 import { scope } from '../storage.js';
 import { noGrad } from '../tape.js';
@@ -117,7 +117,19 @@ export interface FitOptions<Out = Tensor, Y = Tensor> extends EvaluateOptions<Ou
   schedulerStep?: 'epoch' | 'iteration';
   earlyStopping?: EarlyStoppingOptions;
   callbacks?: FitCallbacks | readonly FitCallbacks[];
+  /**
+   * When fit hands the event loop a turn between batches, so that timers, input,
+   * rendering and worker messages are not starved: 'auto' (default) after at
+   * least 50 ms of work, a number of ms for another interval, 'batch' after
+   * every batch, 'never'.
+   */
+  yieldEvery?: YieldEvery;
 }
+
+export type YieldEvery = 'auto' | 'batch' | 'never' | number;
+
+/** Ms of work between yields; 'auto' is the 50 ms beyond which browsers count a task as long (input feels late). */
+const YIELD_MS = { auto: 50, batch: 0, never: Infinity };
 
 export interface History {
   epochs: EpochLog[];
@@ -296,6 +308,8 @@ interface Plan {
   metrics: Metric<any, any>[];
   callbacks: FitCallbacks[];
   stopping: (Required<Omit<EarlyStoppingOptions, 'monitor'>> & { monitor: string }) | null;
+  /** Ms of work between turns of the event loop; Infinity never yields. */
+  yieldMs: number;
 }
 
 /** Every check fit makes before it changes anything. */
@@ -342,7 +356,38 @@ function plan<Out, Y>(model: unknown, data: unknown, o: FitOptions<Out, Y>): Pla
     if (o.scheduler.optimizer !== o.optimizer) throw new ArgumentError(op, 'scheduler drives a different optimizer than options.optimizer');
   }
   checkOneOf(op, 'schedulerStep', o.schedulerStep ?? 'epoch', ['epoch', 'iteration']);
-  return { loader, metrics, callbacks: checkCallbacks(op, o.callbacks), stopping: checkStopping(op, o, metrics) };
+  return { loader, metrics, callbacks: checkCallbacks(op, o.callbacks), stopping: checkStopping(op, o, metrics), yieldMs: checkYieldEvery(op, o.yieldEvery) };
+}
+
+function checkYieldEvery(op: string, every: unknown = 'auto'): number {
+  if (typeof every === 'number') {
+    checkNumber(op, 'yieldEvery', every, { min: 0 });
+    return every;
+  }
+  if (typeof every !== 'string' || !Object.hasOwn(YIELD_MS, every)) {
+    throw new ArgumentError(op, `yieldEvery must be 'auto', 'batch', 'never' or a number of ms >= 0, got ${show(every)}`);
+  }
+  return YIELD_MS[every as keyof typeof YIELD_MS];
+}
+
+const setImmediateFn = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+
+/**
+ * Resolves in a new task of the event loop, after what is already queued (due
+ * timers, messages, input; a browser renders between tasks): setImmediate
+ * where it exists (Node), else a MessageChannel message, which browsers do not
+ * clamp to 4 ms as they do nested setTimeout(0).
+ */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    if (setImmediateFn) return void setImmediateFn(resolve);
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 function checkStopping(op: string, o: FitOptions<any, any>, metrics: readonly Metric<any, any>[]): Plan['stopping'] {
@@ -390,7 +435,7 @@ function snapshot(model: Module<Tensor, unknown>): Record<string, TensorRecord> 
  */
 export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data: Dataset | DataLoader, options: FitOptions<Out, Y>): Promise<History> {
   const op = 'fit';
-  const { loader, metrics, callbacks, stopping } = plan(model, data, options);
+  const { loader, metrics, callbacks, stopping, yieldMs } = plan(model, data, options);
   const { optimizer, scheduler, regularizer, validation } = options;
   const targets = (options.targets ?? defaultTargets) as (b: Batch) => Y;
   const perIteration = options.schedulerStep === 'iteration';
@@ -405,6 +450,7 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
   let best = stopping?.mode === 'max' ? -Infinity : Infinity;
   let bestState: Record<string, TensorRecord> | null = null;
   let sinceBest = 0;
+  let lastYield = performance.now();
   try {
     await call('onTrainBegin', info, control);
     for (let epoch = 1; epoch <= options.epochs && history.stopReason === null; epoch++) {
@@ -433,6 +479,10 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
         const seconds = (performance.now() - start) / 1e3;
         await call('onBatchEnd', { epoch, batch: ++b, batches: loader.length, size: batch.size, samples, loss: values.loss, seconds }, control);
         if (history.stopReason !== null) break;
+        if (performance.now() - lastYield >= yieldMs) {
+          await nextTask();
+          lastYield = performance.now();
+        }
       }
       const seconds = (performance.now() - start) / 1e3;
       const log = { epoch, lr, ...meter.means(), seconds, samplesPerSecond: samples / seconds } as EpochLog;
