@@ -370,24 +370,21 @@ function checkYieldEvery(op: string, every: unknown = 'auto'): number {
   return YIELD_MS[every as keyof typeof YIELD_MS];
 }
 
-const setImmediateFn = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+interface TaskRuntime {
+  scheduler?: { postTask?(task: () => void, options: { priority: 'background' }): Promise<void> };
+  setImmediate?(task: () => void): unknown;
+}
+const runtime = globalThis as TaskRuntime;
 
 /**
- * Resolves in a new task of the event loop, after what is already queued (due
- * timers, messages, input; a browser renders between tasks): setImmediate
- * where it exists (Node), else a MessageChannel message, which browsers do not
- * clamp to 4 ms as they do nested setTimeout(0).
+ * Resolves in a later task, after what is due: a background-priority task
+ * where the runtime has scheduler.postTask (browsers: due timers, input,
+ * messages and rendering go first; a posted message or scheduler.yield() would
+ * run ahead of due timers in Chromium), setImmediate in Node, else a timeout.
  */
 function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    if (setImmediateFn) return void setImmediateFn(resolve);
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
+  if (runtime.scheduler?.postTask) return runtime.scheduler.postTask(() => {}, { priority: 'background' });
+  return new Promise((resolve) => (runtime.setImmediate ? runtime.setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 function checkStopping(op: string, o: FitOptions<any, any>, metrics: readonly Metric<any, any>[]): Plan['stopping'] {

@@ -1,10 +1,19 @@
-// fit hands the event loop a turn between batches (yieldEvery), so timers and
-// messages run during training; 'never' keeps the old behaviour.
+// fit hands the event loop a turn between batches (yieldEvery), so timers,
+// messages and animation frames run during training; 'never' keeps the old
+// behaviour. The same file runs in Node and, in npm run test:browser, on
+// Chromium's main thread.
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, Generator, data, fit, losses, nn, optim, type FitOptions } from '../../src/index.js';
 import { wasmBackends } from '../helpers/backends.js';
 
 const backend = wasmBackends[0];
+
+/** Queues f as a task that runs before fit's next turn: setImmediate in Node, a posted message in a browser. */
+const queueTask: (f: () => void) => void = globalThis.setImmediate ?? ((f) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => (channel.port1.close(), f());
+  channel.port2.postMessage(null);
+});
 
 /** 512 random samples of 64 features in 10 classes: enough batches to train for as long as a test needs. */
 function setup() {
@@ -15,32 +24,39 @@ function setup() {
   return { train, model, base: { loss: losses.crossEntropy, optimizer, epochs: 1000, batchSize: 16 } satisfies FitOptions };
 }
 
-/** Ticks of a 10 ms interval during a fit stopped after `ms` of training. */
-async function ticksDuring(ms: number, options: Partial<FitOptions>): Promise<{ ticks: number; seconds: number }> {
+/** Ticks of a 10 ms interval, and animation frames where there are any, during a fit stopped after `ms` of training. */
+async function ticksDuring(ms: number, options: Partial<FitOptions>): Promise<{ ticks: number; frames: number; seconds: number }> {
   const { train, model, base } = setup();
   let ticks = 0;
+  let frames = 0;
+  let animating = typeof requestAnimationFrame === 'function';
+  const frame = () => void (animating && (frames++, requestAnimationFrame(frame)));
+  if (animating) requestAnimationFrame(frame);
   const timer = setInterval(() => ticks++, 10);
   const start = performance.now();
   await fit(model, train, { ...base, ...options, callbacks: { onBatchEnd: (_log, control) => void (performance.now() - start >= ms && control.stop()) } });
   const seconds = (performance.now() - start) / 1e3;
   clearInterval(timer);
-  return { ticks, seconds };
+  animating = false;
+  return { ticks, frames, seconds };
 }
 
 describe('fit yields to the event loop', () => {
-  it("by default ('auto'): a 10 ms interval fires at least 10 times during a 1 s fit", async () => {
-    const { ticks, seconds } = await ticksDuring(1000, {});
+  it("by default ('auto'): a 10 ms interval fires at least 10 times during a 1 s fit, and animation frames run", async () => {
+    const { ticks, frames, seconds } = await ticksDuring(1000, {});
     expect(seconds).toBeGreaterThanOrEqual(1);
     expect(ticks).toBeGreaterThanOrEqual(10);
+    if (typeof requestAnimationFrame === 'function') expect(frames).toBeGreaterThanOrEqual(5);
   });
 
-  it("with 'never' the same interval does not fire until fit returns", async () => {
-    const { ticks } = await ticksDuring(300, { yieldEvery: 'never' });
+  it("with 'never' the same interval does not fire, and no frame is drawn, until fit returns", async () => {
+    const { ticks, frames } = await ticksDuring(300, { yieldEvery: 'never' });
     expect(ticks).toBe(0);
+    expect(frames).toBe(0);
   });
 
   it("'batch' runs queued tasks after every batch; a number of ms waits at least that long between turns", async () => {
-    /** Whether the event loop had a turn after each batch: a setImmediate queued in onBatchEnd has run by the next one. */
+    /** Whether the event loop had a turn after each batch: a task queued in onBatchEnd has run by the next one. */
     const turns = async (yieldEvery: FitOptions['yieldEvery'], ms: number) => {
       const { train, model, base } = setup();
       const ends: number[] = [];
@@ -53,7 +69,7 @@ describe('fit yields to the event loop', () => {
           onBatchEnd: (_log, control) => {
             if (ends.length) turned.push(ran === ends.length);
             ends.push(performance.now());
-            setImmediate(() => void ran++);
+            queueTask(() => void ran++);
             if (performance.now() - start >= ms) control.stop();
           },
         },
