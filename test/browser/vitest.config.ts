@@ -31,7 +31,8 @@ export default defineConfig({
       {
         test: {
           name: 'pages',
-          include: ['test/browser/**/*.page.test.ts'],
+          include: ['test/browser/**/*.test.ts'],
+          exclude: ['test/browser/**/*.browser.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
         },

@@ -10,7 +10,6 @@ import type { EpochReport, FromWorker, RunConfig, RunState, ToWorker } from './p
 
 const GRID_ROWS = 8;
 const GRID = GRID_ROWS * 10;
-const REPORT_MS = 100;
 
 type Params = ReturnType<nn.Module['namedParameters']>;
 const OPTIMIZERS: Record<RunConfig['optimizer'], (p: Params, lr: number) => optim.Optimizer<{ lr: number }>> = {
@@ -100,7 +99,10 @@ async function train(config: RunConfig): Promise<void> {
   const batches = Math.ceil(s.train.length / config.batchSize);
   const steps = config.epochs * batches;
   const loss = losses[config.loss];
-  let window = { loss: 0, accuracy: 0, batches: 0, samples: 0, since: performance.now() };
+  // About 250 points per curve, each the mean of its steps; samples/s over the run so far, pauses excluded.
+  const every = Math.max(1, Math.round(steps / 250));
+  const window = { loss: 0, accuracy: 0, batches: 0 };
+  const speed = { samples: 0, ms: 0, since: performance.now() };
   let batchAccuracy = 0;
   step = 0;
   setState('running');
@@ -110,19 +112,21 @@ async function train(config: RunConfig): Promise<void> {
     window.loss += log.loss;
     window.accuracy += batchAccuracy;
     window.batches++;
-    window.samples += log.size;
-    const now = performance.now();
-    if (now - window.since >= REPORT_MS || step === steps) {
+    speed.samples += log.size;
+    if (step % every === 0 || step === steps) {
+      const now = performance.now();
+      [speed.ms, speed.since] = [speed.ms + now - speed.since, now];
       post({
         type: 'progress', epoch: log.epoch - 1 + log.batch / batches, step, steps, loss: window.loss / window.batches,
-        accuracy: window.accuracy / window.batches, samplesPerSecond: (window.samples * 1e3) / (now - window.since), lr: optimizer.paramGroups[0].lr,
+        accuracy: window.accuracy / window.batches, samplesPerSecond: (speed.samples * 1e3) / speed.ms, lr: optimizer.paramGroups[0].lr,
       });
-      window = { loss: 0, accuracy: 0, batches: 0, samples: 0, since: now };
+      Object.assign(window, { loss: 0, accuracy: 0, batches: 0 });
     }
     if (r.paused && !r.reset) {
       setState('paused');
+      speed.ms += performance.now() - speed.since;
       await new Promise<void>((resume) => (r.resume = resume));
-      window.since = performance.now(); // paused time is not training time
+      speed.since = performance.now();
       if (!r.reset) setState('running');
     }
     if (r.reset) control.stop('reset');
