@@ -1,6 +1,6 @@
 // The digits asset: "MNST", a little-endian uint32 count, then count × 784
-// pixel bytes (0 = background, 255 = ink) and count label bytes. 7.9 MB, about
-// a fifth of that gzipped, against 40 MB of JSON in the mnist package.
+// pixel bytes (0 = background, 255 = ink) and count label bytes: 7.9 MB, 1.6 MB
+// gzipped, against 21 MB of JSON in the mnist package.
 export const DIGITS_FILE = 'data/mnist-10k.bin';
 export const SIDE = 28;
 export const PIXELS = SIDE * SIDE;

@@ -221,7 +221,7 @@ export class Plot<K extends string = string> {
     // The series, clipped to the plot area.
     ctx.save();
     ctx.beginPath();
-    ctx.rect(left, top - 4, right - left + 4, bottom - top + 8);
+    ctx.rect(left - 5, top - 5, right - left + 10, bottom - top + 10); // room for markers at the ends
     ctx.clip();
     ctx.lineJoin = 'round';
     for (const [key, pts] of this.#points) {

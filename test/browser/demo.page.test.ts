@@ -86,6 +86,9 @@ describe('the training demo', () => {
     const phone = await demo.browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     await phone.goto(`${demo.url}train.html`);
     await phone.waitForSelector('body[data-state=idle]', { timeout: 60_000 });
+    await phone.fill('#epochs', '1');
+    await phone.click('#start');
+    await phone.waitForSelector('body[data-state=done]', { timeout: 60_000 });
     await phone.screenshot({ path: `${ARTIFACTS}demo-390.png`, fullPage: true });
     await phone.close();
   });

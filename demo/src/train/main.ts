@@ -187,7 +187,9 @@ function drawGrid(): void {
     }
   }
   gridCanvas.dataset.mistakes = String(mistakes);
-  $('grid-note').textContent = predictions ? `${mistakes} of ${n} wrong (red: true→predicted)` : 'one column per class; predictions after the first epoch';
+  $('grid-note').textContent = predictions
+    ? `One column per class. ${mistakes} of ${n} wrong, marked red with true → predicted class.`
+    : 'One column per class; the predictions appear after the first epoch.';
 }
 new ResizeObserver(drawGrid).observe(gridCanvas.parentElement!);
 

@@ -53,7 +53,7 @@ export interface Progress {
   epoch: number;
   step: number;
   steps: number;
-  /** Means over the batches since the last report. */
+  /** The batches' values, smoothed (exponential moving averages over ~50 steps). */
   loss: number;
   accuracy: number;
   samplesPerSecond: number;

@@ -10,6 +10,7 @@ import type { EpochReport, FromWorker, RunConfig, RunState, ToWorker } from './p
 
 const GRID_ROWS = 8;
 const GRID = GRID_ROWS * 10;
+const SMOOTHING = 0.98;
 
 type Params = ReturnType<nn.Module['namedParameters']>;
 const OPTIMIZERS: Record<RunConfig['optimizer'], (p: Params, lr: number) => optim.Optimizer<{ lr: number }>> = {
@@ -99,9 +100,9 @@ async function train(config: RunConfig): Promise<void> {
   const batches = Math.ceil(s.train.length / config.batchSize);
   const steps = config.epochs * batches;
   const loss = losses[config.loss];
-  // About 250 points per curve, each the mean of its steps; samples/s over the run so far, pauses excluded.
+  // About 250 points per curve, of batch values smoothed over ~50 steps; samples/s over the run so far, pauses excluded.
   const every = Math.max(1, Math.round(steps / 250));
-  const window = { loss: 0, accuracy: 0, batches: 0 };
+  const smooth = { loss: 0, accuracy: 0, weight: 0 };
   const speed = { samples: 0, ms: 0, since: performance.now() };
   let batchAccuracy = 0;
   step = 0;
@@ -109,18 +110,18 @@ async function train(config: RunConfig): Promise<void> {
 
   const onBatchEnd = async (log: { loss: number; size: number; epoch: number; batch: number }, control: FitControl) => {
     step++;
-    window.loss += log.loss;
-    window.accuracy += batchAccuracy;
-    window.batches++;
+    // Exponential moving averages, divided by their total weight so the first steps are not pulled towards 0.
+    smooth.loss = SMOOTHING * smooth.loss + (1 - SMOOTHING) * log.loss;
+    smooth.accuracy = SMOOTHING * smooth.accuracy + (1 - SMOOTHING) * batchAccuracy;
+    smooth.weight = SMOOTHING * smooth.weight + (1 - SMOOTHING);
     speed.samples += log.size;
     if (step % every === 0 || step === steps) {
       const now = performance.now();
       [speed.ms, speed.since] = [speed.ms + now - speed.since, now];
       post({
-        type: 'progress', epoch: log.epoch - 1 + log.batch / batches, step, steps, loss: window.loss / window.batches,
-        accuracy: window.accuracy / window.batches, samplesPerSecond: (speed.samples * 1e3) / speed.ms, lr: optimizer.paramGroups[0].lr,
+        type: 'progress', epoch: log.epoch - 1 + log.batch / batches, step, steps, loss: smooth.loss / smooth.weight,
+        accuracy: smooth.accuracy / smooth.weight, samplesPerSecond: (speed.samples * 1e3) / speed.ms, lr: optimizer.paramGroups[0].lr,
       });
-      Object.assign(window, { loss: 0, accuracy: 0, batches: 0 });
     }
     if (r.paused && !r.reset) {
       setState('paused');
