@@ -15,7 +15,7 @@ export default defineConfig({
   root: here('.'),
   base: './',
   plugins: [mnistAsset()],
-  server: { host: '127.0.0.1', port: 5173, strictPort: false },
+  server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1' },
   worker: { format: 'es' },
   build: {

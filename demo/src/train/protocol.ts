@@ -57,7 +57,6 @@ export interface Progress {
   loss: number;
   accuracy: number;
   samplesPerSecond: number;
-  lr: number;
 }
 
 export interface EpochReport {

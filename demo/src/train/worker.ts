@@ -120,7 +120,7 @@ async function train(config: RunConfig): Promise<void> {
       [speed.ms, speed.since] = [speed.ms + now - speed.since, now];
       post({
         type: 'progress', epoch: log.epoch - 1 + log.batch / batches, step, steps, loss: smooth.loss / smooth.weight,
-        accuracy: smooth.accuracy / smooth.weight, samplesPerSecond: (speed.samples * 1e3) / speed.ms, lr: optimizer.paramGroups[0].lr,
+        accuracy: smooth.accuracy / smooth.weight, samplesPerSecond: (speed.samples * 1e3) / speed.ms,
       });
     }
     if (r.paused && !r.reset) {
@@ -134,6 +134,7 @@ async function train(config: RunConfig): Promise<void> {
   };
 
   const onEpochEnd = (log: Record<string, number>) => {
+    if (r.reset) return;
     const report: EpochReport = {
       epoch: log.epoch, loss: log.loss, accuracy: log.accuracy, valLoss: log.valLoss, valAccuracy: log.valAccuracy,
       testAccuracy: evaluate(model, s.test, { metrics: ['accuracy'] }).accuracy, predictions: predictions(model, s.grid),
@@ -141,12 +142,17 @@ async function train(config: RunConfig): Promise<void> {
     post({ type: 'epoch', ...report });
   };
 
-  await fit(model, s.train, {
-    loss, optimizer, epochs: config.epochs, batchSize: config.batchSize, seed: config.seed, validation: s.val,
-    metrics: [{ name: 'accuracy', fn: (output: Tensor, labels: Tensor) => (batchAccuracy = accuracy(output, labels)) }],
-    scheduler: scheduler(config.schedule, optimizer, steps), schedulerStep: 'iteration',
-    callbacks: { onBatchEnd, onEpochEnd },
-  });
+  try {
+    await fit(model, s.train, {
+      loss, optimizer, epochs: config.epochs, batchSize: config.batchSize, seed: config.seed, validation: s.val,
+      metrics: [{ name: 'accuracy', fn: (output: Tensor, labels: Tensor) => (batchAccuracy = accuracy(output, labels)) }],
+      scheduler: scheduler(config.schedule, optimizer, steps), schedulerStep: 'iteration',
+      callbacks: { onBatchEnd, onEpochEnd },
+    });
+  } catch (e) {
+    dispose(); // e.g. a learning rate so high that the gradients overflow: the page says why and starts over
+    throw e;
+  }
   if (r.reset) dispose();
   else setState('done');
 }
