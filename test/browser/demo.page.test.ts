@@ -1,7 +1,8 @@
 // The demo's training page in Chromium: the worker trains for a fixed number
 // of steps to a validation accuracy above 90% on the relaxed kernels, pause
-// takes effect within 100 ms, a stroke drawn on the pad is classified, and
-// screenshots at desktop and phone width are kept as test artifacts.
+// takes effect within 100 ms, a stroke drawn on the pad is classified, the
+// settings reach the worker, and screenshots at desktop and phone width are
+// kept as test artifacts.
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -36,6 +37,9 @@ async function train(epochs: number, batchSize = 32): Promise<void> {
   await stateIs('running', 10_000);
 }
 
+/** The training steps done, which the epoch tile carries. */
+const steps = () => value('stat-epoch');
+
 /** Draws a polyline on the pad, in fractions of its size. */
 async function stroke(points: [number, number][]): Promise<void> {
   const box = (await page.locator('#pad').boundingBox())!;
@@ -60,7 +64,7 @@ describe('the training demo', () => {
   it('trains in its worker for 2 epochs (532 steps of 32) to a validation accuracy above 90%', async () => {
     await train(2);
     await stateIs('done');
-    expect(await value('stat-epoch')).toBe(2 * Math.ceil(TRAIN_DIGITS / 32));
+    expect(await steps()).toBe(2 * Math.ceil(TRAIN_DIGITS / 32));
     expect(await value('stat-val')).toBeGreaterThan(0.9);
     expect(await value('stat-test')).toBeGreaterThan(0.9);
     expect(await value('stat-speed')).toBeGreaterThan(0);
@@ -80,6 +84,28 @@ describe('the training demo', () => {
     expect(await predicted()).toBe('0');
   });
 
+  it('trains with the settings chosen: SGD with momentum, the multiclass hinge, two hidden layers, batch 128, a step schedule', async () => {
+    await page.selectOption('#optimizer', 'momentum');
+    expect(await page.inputValue('#lr')).toBe('0.05'); // the optimizer's own learning rate
+    await page.selectOption('#loss', 'multiclassHinge');
+    await page.selectOption('#schedule', 'step');
+    await page.fill('#hidden', '64, 32');
+    await train(1, 128);
+    // 784·64 + 64 + 64·32 + 32 + 32·10 + 10 parameters.
+    expect(await page.textContent('#run-note')).toBe('MLP 784-64-32-10, 52,650 parameters · SGD + momentum, lr 0.05, Step decay · Multiclass hinge (SVM) · batch 128');
+    await stateIs('done');
+    expect(await steps()).toBe(Math.ceil(TRAIN_DIGITS / 128));
+    expect(await value('stat-val')).toBeGreaterThan(0.8);
+  });
+
+  it('refuses bad settings with a message, before starting', async () => {
+    await page.fill('#hidden', '64, x');
+    await page.click('#start');
+    expect(await page.textContent('#config-error')).toBe('Hidden layers: sizes from 1 to 2048, separated by commas.');
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('done');
+    await page.fill('#hidden', '128');
+  });
+
   it('writes screenshots at 1280×800 and at phone width', async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}demo-1280x800.png` });
@@ -95,7 +121,7 @@ describe('the training demo', () => {
 
   it('pauses within 100 ms, stays paused, resumes and resets', async () => {
     await train(20, 64);
-    await page.waitForFunction(() => Number(document.getElementById('stat-epoch')!.dataset.value) > 20);
+    await page.waitForFunction(() => Number(document.getElementById('stat-epoch')!.dataset.value) > 20); // steps
     // Time from the click to the page hearing that the worker stopped between batches.
     const ms = await page.evaluate(
       () =>
@@ -110,9 +136,9 @@ describe('the training demo', () => {
         }),
     );
     expect(ms).toBeLessThan(100);
-    const stepAtPause = await value('stat-epoch');
+    const stepAtPause = await steps();
     await page.waitForTimeout(300);
-    expect(await value('stat-epoch')).toBe(stepAtPause);
+    expect(await steps()).toBe(stepAtPause);
     expect(await page.textContent('#start')).toBe('Resume');
     await page.click('#start');
     await stateIs('running', 5_000);

@@ -99,6 +99,7 @@ const accuracyPlot = new Plot(plots, { title: 'Accuracy', x: { label: 'epoch', m
   val: { label: 'validation', color: VAL, markers: true },
 });
 
+/** Shows a figure; `value` is the number behind the text, for tests and tools (the epoch tile carries the step). */
 function stat(id: string, text: string, value?: number): void {
   const el = $(id);
   el.textContent = text;
@@ -107,6 +108,7 @@ function stat(id: string, text: string, value?: number): void {
 }
 
 function clearRun(): void {
+  $('run-note').textContent = '';
   lossPlot.clear();
   accuracyPlot.clear();
   for (const id of ['stat-epoch', 'stat-speed', 'stat-val', 'stat-test']) stat(id, '–');
@@ -282,6 +284,10 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     $('data-note').textContent = `${(m.sizes.train + m.sizes.val + m.sizes.test).toLocaleString('en-US')} MNIST digits: ${m.sizes.train.toLocaleString('en-US')} train, ${m.sizes.val} validation, ${m.sizes.test.toLocaleString('en-US')} test. Settings apply to the next run.`;
     grid = m.grid;
     drawGrid();
+  } else if (m.type === 'model') {
+    const c = m.config;
+    const parameters = m.parameters.toLocaleString('en-US');
+    $('run-note').textContent = `MLP ${m.sizes.join('-')}, ${parameters} parameters · ${OPTIMIZERS[c.optimizer].label}, lr ${c.lr}, ${SCHEDULES[c.schedule]} · ${LOSSES[c.loss]} · batch ${c.batchSize}`;
   } else if (m.type === 'state') {
     setState(m.state);
     if (m.state === 'idle') clearRun();

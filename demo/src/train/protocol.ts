@@ -20,7 +20,7 @@ export const LOSSES = { crossEntropy: 'Cross-entropy (softmax)', multiclassHinge
 export type LossName = keyof typeof LOSSES;
 
 /** Stepped every batch: cosine to 0 over the run, ×0.1 at 2/3 of it, exponential to 1% at its end, or constant. */
-export const SCHEDULES = { cosine: 'Cosine', step: 'Step (×0.1 at ⅔)', exponential: 'Exponential', none: 'Constant' };
+export const SCHEDULES = { cosine: 'Cosine', step: 'Step decay', exponential: 'Exponential', none: 'Constant' };
 export type ScheduleName = keyof typeof SCHEDULES;
 
 export interface RunConfig {
@@ -73,6 +73,7 @@ export interface EpochReport {
 export type FromWorker =
   | { type: 'ready'; info: BackendInfo; sizes: { train: number; val: number; test: number }; grid: { pixels: Uint8Array; labels: number[] } }
   | { type: 'state'; state: RunState; step: number }
+  | { type: 'model'; sizes: number[]; parameters: number; config: RunConfig }
   | ({ type: 'progress' } & Progress)
   | ({ type: 'epoch' } & EpochReport)
   | { type: 'probabilities'; probabilities: number[] | null }

@@ -106,6 +106,8 @@ async function train(config: RunConfig): Promise<void> {
   const speed = { samples: 0, ms: 0, since: performance.now() };
   let batchAccuracy = 0;
   step = 0;
+  const parameters = model.parameters().reduce((n, p) => n + p.size, 0);
+  post({ type: 'model', sizes: [PIXELS, ...config.hidden, 10], parameters, config });
   setState('running');
 
   const onBatchEnd = async (log: { loss: number; size: number; epoch: number; batch: number }, control: FitControl) => {
