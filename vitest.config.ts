@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // SUBGRAD_RELAXED=1 runs the workers with relaxed SIMD enabled (Node 20 hides it behind a flag).
 const relaxed = process.env.SUBGRAD_RELAXED === '1';
@@ -6,8 +6,8 @@ const relaxed = process.env.SUBGRAD_RELAXED === '1';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Tests needing gigabytes of linear memory run with npm run test:large; the packed-tarball test with npm run test:package.
-    exclude: ['test/package/**', ...(process.env.SUBGRAD_LARGE === '1' ? [] : ['test/large/**'])],
+    // In Chromium: npm run test:browser. Needing gigabytes of linear memory: npm run test:large. The packed tarball: npm run test:package.
+    exclude: [...configDefaults.exclude, 'test/browser/**', 'test/package/**', ...(process.env.SUBGRAD_LARGE === '1' ? [] : ['test/large/**'])],
     pool: 'forks',
     execArgv: relaxed ? ['--experimental-wasm-relaxed-simd'] : [],
     testTimeout: 60_000,

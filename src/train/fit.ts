@@ -10,7 +10,7 @@ import type { TensorRecord } from '../io/safetensors.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { LRScheduler } from '../optim/schedulers.js';
-import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions } from '../check.js';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions, show } from '../check.js';
 import { fmt, sameShape } from '../shape.js';
 import { scope } from '../storage.js';
 import { noGrad } from '../tape.js';
@@ -124,12 +124,24 @@ export interface FitOptions<Out = Tensor, Y = Tensor> extends EvaluateOptions<Ou
   schedulerStep?: 'epoch' | 'iteration';
   earlyStopping?: EarlyStoppingOptions;
   callbacks?: FitCallbacks | readonly FitCallbacks[];
+  /**
+   * When fit hands the event loop a turn between batches, so that timers, input,
+   * rendering and worker messages are not starved: 'auto' (default) after at
+   * least 50 ms of work, a number of ms for another interval, 'batch' after
+   * every batch, 'never'.
+   */
+  yieldEvery?: YieldEvery;
 }
 
 const FIT_KEYS = [
   ...EVALUATE_KEYS, 'optimizer', 'epochs', 'validationBatchSize', 'shuffle', 'seed', 'dropLast', 'validation', 'regularizer',
-  'scheduler', 'schedulerStep', 'earlyStopping', 'callbacks',
+  'scheduler', 'schedulerStep', 'earlyStopping', 'callbacks', 'yieldEvery',
 ] as const;
+
+export type YieldEvery = 'auto' | 'batch' | 'never' | number;
+
+/** Ms of work between yields; 'auto' is the 50 ms beyond which browsers count a task as long (input feels late). */
+const YIELD_MS = { auto: 50, batch: 0, never: Infinity };
 
 export interface History {
   epochs: EpochLog[];
@@ -309,6 +321,8 @@ interface Plan {
   metrics: Metric<any, any>[];
   callbacks: FitCallbacks[];
   stopping: (Required<Omit<EarlyStoppingOptions, 'monitor'>> & { monitor: string }) | null;
+  /** Ms of work between turns of the event loop; Infinity never yields. */
+  yieldMs: number;
 }
 
 /** Every check fit makes before it changes anything. */
@@ -358,7 +372,35 @@ function plan<Out, Y>(model: unknown, data: unknown, o: FitOptions<Out, Y>): Pla
     if (o.scheduler.optimizer !== o.optimizer) throw new ArgumentError(op, 'scheduler drives a different optimizer than options.optimizer');
   }
   checkOneOf(op, 'schedulerStep', o.schedulerStep ?? 'epoch', ['epoch', 'iteration']);
-  return { loader, validationBatchSize, metrics, callbacks: checkCallbacks(op, o.callbacks), stopping: checkStopping(op, o, metrics) };
+  return { loader, validationBatchSize, metrics, callbacks: checkCallbacks(op, o.callbacks), stopping: checkStopping(op, o, metrics), yieldMs: checkYieldEvery(op, o.yieldEvery) };
+}
+
+function checkYieldEvery(op: string, every: unknown = 'auto'): number {
+  if (typeof every === 'number') {
+    checkNumber(op, 'yieldEvery', every, { min: 0 });
+    return every;
+  }
+  if (typeof every !== 'string' || !Object.hasOwn(YIELD_MS, every)) {
+    throw new ArgumentError(op, `yieldEvery must be 'auto', 'batch', 'never' or a number of ms >= 0, got ${show(every)}`);
+  }
+  return YIELD_MS[every as keyof typeof YIELD_MS];
+}
+
+interface TaskRuntime {
+  scheduler?: { postTask?(task: () => void, options: { priority: 'background' }): Promise<void> };
+  setImmediate?(task: () => void): unknown;
+}
+const runtime = globalThis as TaskRuntime;
+
+/**
+ * Resolves in a later task, after what is due: a background-priority task
+ * where the runtime has scheduler.postTask (browsers: due timers, input,
+ * messages and rendering go first; a posted message or scheduler.yield() would
+ * run ahead of due timers in Chromium), setImmediate in Node, else a timeout.
+ */
+function nextTask(): Promise<void> {
+  if (runtime.scheduler?.postTask) return runtime.scheduler.postTask(() => {}, { priority: 'background' });
+  return new Promise((resolve) => (runtime.setImmediate ? runtime.setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 function checkStopping(op: string, o: FitOptions<any, any>, metrics: readonly Metric<any, any>[]): Plan['stopping'] {
@@ -407,7 +449,7 @@ function snapshot(model: Module<Tensor, unknown>): Record<string, TensorRecord> 
  */
 export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data: Dataset | DataLoader, options: FitOptions<Out, Y>): Promise<History> {
   const op = 'fit';
-  const { loader, validationBatchSize, metrics, callbacks, stopping } = plan(model, data, options);
+  const { loader, validationBatchSize, metrics, callbacks, stopping, yieldMs } = plan(model, data, options);
   const { optimizer, scheduler, regularizer, validation } = options;
   const targets = (options.targets ?? defaultTargets) as (b: Batch) => Y;
   const perIteration = options.schedulerStep === 'iteration';
@@ -422,6 +464,7 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
   let best = stopping?.mode === 'max' ? -Infinity : Infinity;
   let bestState: Record<string, TensorRecord> | null = null;
   let sinceBest = 0;
+  let lastYield = performance.now();
   try {
     await call('onTrainBegin', info, control);
     for (let epoch = 1; epoch <= options.epochs && history.stopReason === null; epoch++) {
@@ -450,6 +493,10 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
         const seconds = (performance.now() - start) / 1e3;
         await call('onBatchEnd', { epoch, batch: ++b, batches: loader.length, size: batch.size, samples, loss: values.loss, seconds }, control);
         if (history.stopReason !== null) break;
+        if (performance.now() - lastYield >= yieldMs) {
+          await nextTask();
+          lastYield = performance.now();
+        }
       }
       const seconds = (performance.now() - start) / 1e3;
       const log = { epoch, lr, ...meter.means(), seconds, samplesPerSecond: samples / seconds } as EpochLog;
