@@ -18,18 +18,28 @@ export function indexingKernels(v: JsViews) {
         for (let c = 0; c < cols; c++) f[dst + c] += f[(g >> s) + r * cols + c];
       }
     },
+    // A negative label marks a row without one: pick gives 0, pickBackward adds nothing, oneHot leaves the row zero.
     pick(x: number, labels: number, out: number, rows: number, cols: number): void {
       const f = v.f;
-      for (let r = 0; r < rows; r++) f[(out >> s) + r] = f[(x >> s) + r * cols + v.i32[(labels >> 2) + r]];
+      for (let r = 0; r < rows; r++) {
+        const c = v.i32[(labels >> 2) + r];
+        f[(out >> s) + r] = c < 0 ? 0 : f[(x >> s) + r * cols + c];
+      }
     },
     pickBackward(g: number, labels: number, dx: number, rows: number, cols: number): void {
       const f = v.f;
-      for (let r = 0; r < rows; r++) f[(dx >> s) + r * cols + v.i32[(labels >> 2) + r]] += f[(g >> s) + r];
+      for (let r = 0; r < rows; r++) {
+        const c = v.i32[(labels >> 2) + r];
+        if (c >= 0) f[(dx >> s) + r * cols + c] += f[(g >> s) + r];
+      }
     },
     oneHot(labels: number, out: number, rows: number, classes: number): void {
       const f = v.f;
       f.fill(0, out >> s, (out >> s) + rows * classes);
-      for (let r = 0; r < rows; r++) f[(out >> s) + r * classes + v.i32[(labels >> 2) + r]] = 1;
+      for (let r = 0; r < rows; r++) {
+        const c = v.i32[(labels >> 2) + r];
+        if (c >= 0) f[(out >> s) + r * classes + c] = 1;
+      }
     },
   };
 }

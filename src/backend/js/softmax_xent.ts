@@ -50,16 +50,21 @@ export function softmaxXentKernels(v: JsViews) {
     return T;
   };
   return {
+    // A negative label marks an ignored row (ignoreIndex): loss 0, gradient 0.
     softmaxXentSparse(
       x: number, labels: number, lse: number, probs: number, out: number, rows: number, cols: number, smoothing: number, scale: number, total: number,
     ): void {
       const f = v.f;
       const acc = { sum: 0 };
       for (let r = 0; r < rows; r++) {
-        const { o, m, ls } = softmaxRow(x, lse, probs, r, cols);
-        let gap = 0;
-        for (let j = 0; j < cols; j++) gap += m - f[o + j];
-        const loss = ls + (1 - smoothing) * (m - f[o + v.i32[(labels >> 2) + r]]) + (smoothing / cols) * gap;
+        const label = v.i32[(labels >> 2) + r];
+        let loss = 0;
+        if (label >= 0) {
+          const { o, m, ls } = softmaxRow(x, lse, probs, r, cols);
+          let gap = 0;
+          for (let j = 0; j < cols; j++) gap += m - f[o + j];
+          loss = ls + (1 - smoothing) * (m - f[o + label]) + (smoothing / cols) * gap;
+        }
         emit(out, r, loss, scale, total, acc);
       }
       if (total) f[out >> s] = acc.sum * scale;
@@ -69,9 +74,14 @@ export function softmaxXentKernels(v: JsViews) {
     ): void {
       const f = v.f;
       for (let r = 0; r < rows; r++) {
+        const label = v.i32[(labels >> 2) + r];
+        if (label < 0) {
+          f.fill(0, (dx >> s) + r * cols, (dx >> s) + (r + 1) * cols);
+          continue;
+        }
         const gr = f[(g >> s) + r * gStride] * scale;
         softmaxGrad(probs, 0, dx, r, cols, gr, (smoothing / cols) * gr, 0);
-        f[(dx >> s) + r * cols + v.i32[(labels >> 2) + r]] -= (1 - smoothing) * gr;
+        f[(dx >> s) + r * cols + label] -= (1 - smoothing) * gr;
       }
     },
     softmaxXentDense(
