@@ -2,9 +2,12 @@
 // subgradient it returns at each kink, in one spec (cf. PyTorch's
 // derivatives.yaml). Every op registers its spec here, so the kink table in
 // docs/kinks.md and the kink probes in test/ are generated from the same data.
+import type { Unary } from '../backend/opcodes.js';
+import { checkTensor } from '../check.js';
 import { ArgumentError } from '../errors.js';
 import { record, noGrad } from '../tape.js';
 import { Tensor, checkInputs, type NestedArray } from '../tensor.js';
+import { unaryKernel } from './broadcast.js';
 
 /** An exact evaluation at a kink: the op applied to `inputs` must return `grads` (upstream all ones). */
 export interface KinkProbe {
@@ -52,6 +55,15 @@ export function op<P = undefined>(spec: OpSpec<P>): (inputs: readonly Tensor[], 
     checkInputs(name, inputs);
     const out = noGrad(() => forward(inputs, params));
     return record(out, name, inputs, (g) => vjp(g, inputs, out, params));
+  };
+}
+
+/** A map x -> f(x) by one unary kernel, its derivative given in terms of x, the output y and the upstream g. */
+export function unaryOp(name: string, kernel: Unary, vjp: (g: Tensor, x: Tensor, y: Tensor) => Tensor, kinks?: readonly Kink[]) {
+  const apply = op({ name, forward: ([x]) => unaryKernel(x, kernel), vjp: (g, [x], y) => [vjp(g, x, y)], kinks });
+  return (x: Tensor): Tensor => {
+    checkTensor(name, 'input', x);
+    return apply([x], undefined);
   };
 }
 
