@@ -319,8 +319,8 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, opts?: { dim?: number; 
   const dim = normalizeAxis(o.dim, a.rank, name);
   const eps = checkRange(name, 'eps', o.eps, 0);
   // max(‖x‖, ε) as √max(Σx², ε²): the same value, and a zero vector gets gradient 0 rather than NaN.
-  const norm = (x: Tensor) => sqrt(clamp(sum(square(x), dim), eps * eps));
-  return div(sum(mul(a, b), dim), mul(norm(a), norm(b)));
+  const clampedNorm = (x: Tensor) => sqrt(clamp(sum(square(x), dim), eps * eps));
+  return div(sum(mul(a, b), dim), mul(clampedNorm(a), clampedNorm(b)));
 }
 
 /**

@@ -4,8 +4,8 @@
 // from the output, wherever the output has rounded away what they need
 // (σ(x) near 1, tanh(x) near ±1, e^x − 1 near −1).
 import { Unary } from '../backend/opcodes.js';
-import { checkNumber, checkOneOf, checkTensor, withDefaults } from '../check.js';
-import { ArgumentError, ShapeError } from '../errors.js';
+import { checkNumber, checkTensor } from '../check.js';
+import { ShapeError } from '../errors.js';
 import { sumTo, unaryKernel } from '../ops/broadcast.js';
 import { composite, op, unaryOp } from '../ops/define.js';
 import {
@@ -13,8 +13,10 @@ import {
 } from '../ops/index.js';
 import { fmt, normalizeAxis } from '../shape.js';
 import { Tensor, assertTensor } from '../tensor.js';
+import { geluApproximation, hardtanhBounds, softplusOptions, type GeluOptions, type SoftplusOptions } from './options.js';
 
 export { relu, setReluSubgradientAtZero, type ReluOptions } from '../ops/index.js';
+export type { GeluOptions, SoftplusOptions } from './options.js';
 
 const sigmoidOf = (x: Tensor) => unaryKernel(x, Unary.Sigmoid);
 const scaled = (x: Tensor, c: number) => (c === 1 ? x : unaryKernel(x, Unary.Affine, c, 0));
@@ -23,25 +25,6 @@ const scaled = (x: Tensor, c: number) => (c === 1 ? x : unaryKernel(x, Unary.Aff
 export const sigmoid = unaryOp('sigmoid', Unary.Sigmoid, (g, x) => mul(g, mul(sigmoidOf(x), sigmoidOf(neg(x)))));
 /** Derivative 1 − tanh²(x) as 4·σ(2x)·σ(−2x): exact where tanh(x) rounds to ±1. */
 export const tanh = unaryOp('tanh', Unary.Tanh, (g, x) => mul(g, mul(mul(sigmoidOf(scaled(x, 2)), sigmoidOf(scaled(x, -2))), 4)));
-
-export interface SoftplusOptions {
-  /** β > 0 (default 1): softplus(βx)/β. */
-  beta?: number;
-  /**
-   * Accepted for PyTorch compatibility (default 20) and not used: PyTorch
-   * returns x where βx > threshold, an error of up to e^-20 relative; this
-   * softplus stays exact at every x.
-   */
-  threshold?: number;
-}
-
-/** Checked softplus options: β > 0 and a finite threshold. */
-export function softplusOptions(op: string, options: SoftplusOptions | undefined): Required<SoftplusOptions> {
-  const o = withDefaults(op, { beta: 1, threshold: 20 }, options);
-  checkNumber(op, 'beta', o.beta, { above: 0 });
-  checkNumber(op, 'threshold', o.threshold);
-  return o;
-}
 
 const softplusOp = op<number>({
   name: 'softplus',
@@ -174,14 +157,6 @@ const hardtanhOp = op<[number, number]>({
   ],
 });
 
-/** Checked hardtanh bounds: finite, min < max. */
-export function hardtanhBounds(op: string, min: unknown, max: unknown): [number, number] {
-  checkNumber(op, 'min', min);
-  checkNumber(op, 'max', max);
-  if (!(min < max)) throw new ArgumentError(op, `needs min < max, got min ${min} and max ${max}`);
-  return [min, max];
-}
-
 function hardtanhAs(name: string, x: Tensor, min: number, max: number): Tensor {
   checkTensor(name, 'input', x);
   return hardtanhOp([x], hardtanhBounds(name, min, max));
@@ -215,18 +190,6 @@ const siluOp = op({
 export function silu(x: Tensor): Tensor {
   checkTensor('silu', 'input', x);
   return siluOp([x], undefined);
-}
-
-export interface GeluOptions {
-  /** 'none' (default): x·Φ(x), Φ the standard normal CDF; 'tanh': ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
-  approximate?: 'none' | 'tanh';
-}
-
-/** The checked approximation of gelu. */
-export function geluApproximation(op: string, options: GeluOptions | undefined): 'none' | 'tanh' {
-  const { approximate } = withDefaults(op, { approximate: 'none' as 'none' | 'tanh' }, options);
-  checkOneOf(op, 'approximate', approximate, ['none', 'tanh'] as const);
-  return approximate;
 }
 
 const GELU_KAPPA = 0.044715;

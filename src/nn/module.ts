@@ -10,6 +10,7 @@ import { fmt, sameShape } from '../shape.js';
 import { noGrad } from '../tape.js';
 import { Tensor, tensor } from '../tensor.js';
 import * as F from './functional.js';
+import { geluApproximation, hardtanhBounds, softplusOptions, type GeluOptions, type SoftplusOptions } from './options.js';
 
 interface Param {
   tensor: Tensor;
@@ -294,10 +295,10 @@ export class Sigmoid extends Module {
 
 /** softplus(βx)/β, exact at every x (the threshold is accepted for PyTorch compatibility, not used). */
 export class Softplus extends Module {
-  readonly options: Required<F.SoftplusOptions>;
-  constructor(options: F.SoftplusOptions = {}) {
+  readonly options: Required<SoftplusOptions>;
+  constructor(options: SoftplusOptions = {}) {
     super();
-    this.options = F.softplusOptions('Softplus', options);
+    this.options = softplusOptions('Softplus', options);
   }
   forward(x: Tensor): Tensor {
     return F.softplus(x, this.options);
@@ -310,7 +311,7 @@ export class Hardtanh extends Module {
   readonly max: number;
   constructor(min = -1, max = 1) {
     super();
-    [this.min, this.max] = F.hardtanhBounds('Hardtanh', min, max);
+    [this.min, this.max] = hardtanhBounds('Hardtanh', min, max);
   }
   forward(x: Tensor): Tensor {
     return F.hardtanh(x, this.min, this.max);
@@ -327,9 +328,9 @@ export class SiLU extends Module {
 /** x·Φ(x), or its tanh approximation with { approximate: 'tanh' }, as torch.nn.GELU. */
 export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
-  constructor(options: F.GeluOptions = {}) {
+  constructor(options: GeluOptions = {}) {
     super();
-    this.approximate = F.geluApproximation('GELU', options);
+    this.approximate = geluApproximation('GELU', options);
   }
   forward(x: Tensor): Tensor {
     return F.gelu(x, { approximate: this.approximate });

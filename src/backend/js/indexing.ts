@@ -22,23 +22,23 @@ export function indexingKernels(v: JsViews) {
     pick(x: number, labels: number, out: number, rows: number, cols: number): void {
       const f = v.f;
       for (let r = 0; r < rows; r++) {
-        const c = v.i32[(labels >> 2) + r];
-        f[(out >> s) + r] = c < 0 ? 0 : f[(x >> s) + r * cols + c];
+        const c = v.i32[v.at32(labels) + r];
+        f[v.at(out) + r] = c < 0 ? 0 : f[v.at(x) + r * cols + c];
       }
     },
     pickBackward(g: number, labels: number, dx: number, rows: number, cols: number): void {
       const f = v.f;
       for (let r = 0; r < rows; r++) {
-        const c = v.i32[(labels >> 2) + r];
-        if (c >= 0) f[(dx >> s) + r * cols + c] += f[(g >> s) + r];
+        const c = v.i32[v.at32(labels) + r];
+        if (c >= 0) f[v.at(dx) + r * cols + c] += f[v.at(g) + r];
       }
     },
     oneHot(labels: number, out: number, rows: number, classes: number): void {
       const f = v.f;
-      f.fill(0, out >> s, (out >> s) + rows * classes);
+      f.fill(0, v.at(out), v.at(out) + rows * classes);
       for (let r = 0; r < rows; r++) {
-        const c = v.i32[(labels >> 2) + r];
-        if (c >= 0) f[(out >> s) + r * classes + c] = 1;
+        const c = v.i32[v.at32(labels) + r];
+        if (c >= 0) f[v.at(out) + r * classes + c] = 1;
       }
     },
   };

@@ -23,7 +23,7 @@ export function reduceKernels(v: JsViews) {
     },
     argReduce(op: Reduce, x: number, out: number, outer: number, len: number, inner: number): void {
       const f = v.f;
-      const first = x / f.BYTES_PER_ELEMENT;
+      const first = v.at(x);
       for (let o = 0; o < outer; o++)
         for (let i = 0; i < inner; i++) {
           const base = first + o * len * inner + i;
@@ -33,7 +33,7 @@ export function reduceKernels(v: JsViews) {
             const val = f[base + l * inner];
             if (val !== val || (op === Reduce.Max ? val > best : val < best)) [best, at] = [val, l];
           }
-          v.i32[out / 4 + o * inner + i] = at;
+          v.i32[v.at32(out) + o * inner + i] = at;
         }
     },
   };

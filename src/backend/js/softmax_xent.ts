@@ -57,7 +57,7 @@ export function softmaxXentKernels(v: JsViews) {
       const f = v.f;
       const acc = { sum: 0 };
       for (let r = 0; r < rows; r++) {
-        const label = v.i32[(labels >> 2) + r];
+        const label = v.i32[v.at32(labels) + r];
         let loss = 0;
         if (label >= 0) {
           const { o, m, ls } = softmaxRow(x, lse, probs, r, cols);
@@ -67,21 +67,22 @@ export function softmaxXentKernels(v: JsViews) {
         }
         emit(out, r, loss, scale, total, acc);
       }
-      if (total) f[out >> s] = acc.sum * scale;
+      if (total) f[v.at(out)] = acc.sum * scale;
     },
     softmaxXentSparseBackward(
       probs: number, labels: number, g: number, gStride: number, dx: number, rows: number, cols: number, smoothing: number, scale: number,
     ): void {
       const f = v.f;
       for (let r = 0; r < rows; r++) {
-        const label = v.i32[(labels >> 2) + r];
+        const label = v.i32[v.at32(labels) + r];
+        const row = v.at(dx) + r * cols;
         if (label < 0) {
-          f.fill(0, (dx >> s) + r * cols, (dx >> s) + (r + 1) * cols);
+          f.fill(0, row, row + cols);
           continue;
         }
-        const gr = f[(g >> s) + r * gStride] * scale;
+        const gr = f[v.at(g) + r * gStride] * scale;
         softmaxGrad(probs, 0, dx, r, cols, gr, (smoothing / cols) * gr, 0);
-        f[(dx >> s) + r * cols + label] -= (1 - smoothing) * gr;
+        f[row + label] -= (1 - smoothing) * gr;
       }
     },
     softmaxXentDense(
