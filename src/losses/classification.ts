@@ -61,8 +61,8 @@ export function crossEntropy(logits: Tensor, target: Labels, opts?: CrossEntropy
     const smoothed = eps === 0 ? t : add(mul(t, 1 - eps), eps / classes);
     return perTarget(fused(o.reduction, x.shape[0], (f) => fusedCrossEntropyDense(x, w ? mul(smoothed, w) : smoothed, f)), scores);
   }
+  const { labels, kept } = classTargets(name, target, scores, classes, targetShape(scores), ignoreIndex);
   const x = classesLast(scores);
-  const { labels, kept } = classTargets(name, target, x, classes, targetShape(scores), ignoreIndex);
   if (!w) return perTarget(fused(o.reduction, kept, (f) => fusedCrossEntropy(x, labels, eps, f)), scores);
   // With class weights the sparse target is the weighted smoothed one-hot row (a zero row where ignored).
   const hot = oneHotLabels(labels, classes);
@@ -81,8 +81,8 @@ export function nllLoss(logProbs: Tensor, labels: Labels, opts?: ReductionOption
   const scores = checkClassScores(name, logProbs);
   const ignoreIndex = checkIgnoreIndex(name, o.ignoreIndex);
   const w = o.weight && classWeight(name, o.weight, scores);
+  const { labels: y, kept } = classTargets(name, labels, scores, scores.shape[1], targetShape(scores), ignoreIndex);
   const x = classesLast(scores);
-  const { labels: y, kept } = classTargets(name, labels, x, scores.shape[1], targetShape(scores), ignoreIndex);
   // An ignored row picks 0 and receives no gradient.
   const picked = neg(pickLabels(x, y));
   if (!w) return perTarget(reduce(picked, o.reduction, kept), scores);
