@@ -147,10 +147,11 @@ export function classTargets(
       throw new ArgumentError(name, `label ${v} at ${at} is out of range [0, ${classes})${ignoreIndex === undefined ? '' : ` and is not ignoreIndex ${ignoreIndex}`}`);
     }
   }
-  const marked = ignored === 0 || ignoreIndex === -1;
-  const int32 = t.dtype === 'int32' && marked
-    ? new Tensor([t.size], 'int32', t.storage)
-    : tensor(Int32Array.from(values, (v) => (v === ignoreIndex ? -1 : v)), undefined, { backend: like.backend });
+  // int32 labels without targets to mark (or marked already) are used as they are, flattened.
+  const asIs = t.dtype === 'int32' && (ignored === 0 || ignoreIndex === -1);
+  const int32 = !asIs
+    ? tensor(Int32Array.from(values, (v) => (v === ignoreIndex ? -1 : v)), undefined, { backend: like.backend })
+    : t.rank === 1 ? t : new Tensor([t.size], 'int32', t.storage);
   return { labels: int32, kept: values.length - ignored };
 }
 
