@@ -3,7 +3,7 @@
 // slice, concat, expand and the reduce-to-shape of broadcast gradients.
 import { Unary, Binary } from '../src/backend/opcodes';
 import { hsum } from './simd';
-import { expv, softplusv, softpluss } from './exp';
+import { erfcs, erfs, expv, softplusv, softpluss } from './exp';
 
 export function fill(out: usize, n: i32, value: f32): void {
   let i = 0;
@@ -37,6 +37,8 @@ export function fill(out: usize, n: i32, value: f32): void {
     case Unary.Affine: return x * p + q;
     case Unary.Softplus: return softpluss(x);
     case Unary.Inside: return x > p && x < q ? 1 : 0;
+    case Unary.Erf: return erfs(x);
+    case Unary.Erfc: return erfcs(x);
     default: return x;
   }
 }
@@ -44,7 +46,10 @@ export function fill(out: usize, n: i32, value: f32): void {
 // @ts-ignore: decorator
 @inline function hasVectorForm(op: i32): bool {
   // The maps without a polynomial of their own run the scalar loop.
-  return !(op == Unary.Log || op == Unary.Log1p || op == Unary.Expm1 || op == Unary.Pow || op == Unary.Tanh || op == Unary.Sigmoid);
+  return !(
+    op == Unary.Log || op == Unary.Log1p || op == Unary.Expm1 || op == Unary.Pow || op == Unary.Tanh || op == Unary.Sigmoid ||
+    op == Unary.Erf || op == Unary.Erfc
+  );
 }
 
 // @ts-ignore: decorator

@@ -122,3 +122,63 @@ const EXPV_BIAS = memory.data<i32>([126 - ROUND_BITS, 126 - ROUND_BITS, 126 - RO
 @inline export function softpluss(x: f32): f32 {
   return max<f32>(x, 0) + Mathf.log1p(exps(-Mathf.abs(x)));
 }
+
+// erf and erfc as in the js reference (src/backend/js/elementwise.ts): the
+// all-positive series below |x| = 1.5, the continued fraction of erfc above,
+// in f64 and stopped once a term is below 2^-26 of the sum, ample for an f32
+// result. Scalar only: the maps that need them are not on hot paths.
+const SERIES_END: f64 = 1.5;
+const ERFC_UNDERFLOW: f64 = 27.3;
+const ERF_TOLERANCE: f64 = 1.0 / <f64>(1 << 26);
+const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
+
+/** e^(−x²) with x² exact: x = hi + lo with hi of 24 bits. */
+// @ts-ignore: decorator
+@inline function expMinusSquare(x: f64): f64 {
+  const hi = <f64><f32>x;
+  const lo = x - hi;
+  return Math.exp(-hi * hi) * Math.exp(-lo * (2 * hi + lo));
+}
+
+function erfSeries(x: f64): f64 {
+  const z = 2 * x * x;
+  let term: f64 = 1;
+  let sum: f64 = 1;
+  for (let n = 1; term > ERF_TOLERANCE * sum; n++) {
+    term *= z / <f64>(2 * n + 1);
+    sum += term;
+  }
+  return TWO_OVER_SQRT_PI * x * expMinusSquare(x) * sum;
+}
+
+function erfcFraction(a: f64): f64 {
+  const z = 2 * a * a;
+  let f = z + 1;
+  let c = f;
+  let d: f64 = 0;
+  for (let n = 1; n <= 64; n++) {
+    const an = -<f64>((2 * n - 1) * (2 * n));
+    const bn = z + <f64>(4 * n + 1);
+    d = 1 / (bn + an * d);
+    c = bn + an / c;
+    f *= c * d;
+    if (Math.abs(c * d - 1) <= ERF_TOLERANCE) break;
+  }
+  return (TWO_OVER_SQRT_PI * a * expMinusSquare(a)) / f;
+}
+
+function erfcTail(a: f64): f64 {
+  return a < ERFC_UNDERFLOW ? erfcFraction(a) : isNaN(a) ? a : 0;
+}
+
+export function erfs(x: f32): f32 {
+  const v = <f64>x;
+  const a = Math.abs(v);
+  return <f32>(a < SERIES_END ? erfSeries(v) : Math.sign(v) * (1 - erfcTail(a)));
+}
+
+export function erfcs(x: f32): f32 {
+  const a = Math.abs(<f64>x);
+  const tail = a < SERIES_END ? 1 - erfSeries(a) : erfcTail(a);
+  return <f32>(x < 0 ? 2 - tail : tail);
+}

@@ -2,7 +2,7 @@
 // linear memory. The JavaScript reference (src/backend/js/) has the same
 // names and argument order.
 export { fill, unary, binary, binaryStrided, select, stridedCopy } from './elementwise';
-export { reduce } from './reduce';
+export { reduce, argReduce } from './reduce';
 export { gatherRows, scatterAddRows, pick, pickBackward, oneHot } from './indexing';
 export { matmul, matmulWorkBytes } from './matmul';
 export { sgd, adagrad, rmsprop, adadelta, adam, firstNonFinite } from './optim';

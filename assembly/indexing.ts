@@ -29,11 +29,14 @@ export function scatterAddRows(g: usize, idx: usize, dx: usize, count: i32, cols
   }
 }
 
+// A negative label marks a row without one (a target the loss ignores): pick
+// gives 0 there, pickBackward adds nothing and oneHot leaves the row zero.
+
 /** out[r] = x[r, labels[r]] */
 export function pick(x: usize, labels: usize, out: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
     const c = load<i32>(labels + (<usize>r << 2));
-    store<f32>(out + (<usize>r << 2), load<f32>(x + (<usize>(r * cols + c) << 2)));
+    store<f32>(out + (<usize>r << 2), c < 0 ? 0 : load<f32>(x + (<usize>(r * cols + c) << 2)));
   }
 }
 
@@ -41,6 +44,7 @@ export function pick(x: usize, labels: usize, out: usize, rows: i32, cols: i32):
 export function pickBackward(g: usize, labels: usize, dx: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
     const c = load<i32>(labels + (<usize>r << 2));
+    if (c < 0) continue;
     const d = dx + (<usize>(r * cols + c) << 2);
     store<f32>(d, load<f32>(d) + load<f32>(g + (<usize>r << 2)));
   }
@@ -51,6 +55,6 @@ export function oneHot(labels: usize, out: usize, rows: i32, classes: i32): void
   memory.fill(out, 0, <usize>rows * <usize>classes << 2);
   for (let r = 0; r < rows; r++) {
     const c = load<i32>(labels + (<usize>r << 2));
-    store<f32>(out + (<usize>(r * classes + c) << 2), 1);
+    if (c >= 0) store<f32>(out + (<usize>(r * classes + c) << 2), 1);
   }
 }

@@ -87,3 +87,27 @@ export function reduce(op: i32, x: usize, out: usize, outer: i32, len: i32, inne
     store<f32>(out + (<usize>i << 2), acc);
   }
 }
+
+/**
+ * out[o, i] = the index along l of the first maximum (op Max) or minimum
+ * (Min) of x[o, l, i], as int32; a NaN counts as the extreme (PyTorch's argmax/argmin).
+ */
+export function argReduce(op: i32, x: usize, out: usize, outer: i32, len: i32, inner: i32): void {
+  const stride = <usize>inner << 2;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let p = x + <usize>o * <usize>len * stride + (<usize>i << 2);
+      let best = load<f32>(p);
+      let at = 0;
+      for (let l = 1; l < len && best == best; l++) {
+        p += stride;
+        const v = load<f32>(p);
+        if (v != v || (op == Reduce.Max ? v > best : v < best)) {
+          best = v;
+          at = l;
+        }
+      }
+      store<i32>(out + (<usize>(o * inner + i) << 2), at);
+    }
+  }
+}

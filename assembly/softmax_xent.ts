@@ -190,32 +190,42 @@ const TAIL_MASKS = memory.data<i32>([0, 0, 0, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, -
  * Sparse labels with label smoothing ε: the target is (1 - ε) on the label
  * plus ε / cols everywhere, so loss = ln s + (1 - ε)(m - x_y) + (ε / cols) Σ (m - x_j),
  * written relative to the max m so that large logits keep their precision.
+ * A negative label marks an ignored row (ignoreIndex): loss 0, gradient 0.
  */
 export function softmaxXentSparse(
   x: usize, labels: usize, lse: usize, probs: usize, out: usize, rows: i32, cols: i32, smoothing: f32, scale: f32, total: i32,
 ): void {
   let sum: f64 = 0;
   for (let r = 0; r < rows; r++) {
-    const offset = <usize>r * <usize>cols << 2;
-    const row = x + offset;
-    const m = rowMax(row, cols);
-    const ls = softmaxRow(row, probs + offset, at(lse, r), cols, m);
-    let loss = ls + (1 - smoothing) * (m - load<f32>(at(row, load<i32>(at(labels, r)))));
-    if (smoothing != 0) loss += (smoothing / <f32>cols) * weightedGap(0, row, cols, m);
+    const label = load<i32>(at(labels, r));
+    let loss: f32 = 0;
+    if (label >= 0) {
+      const offset = <usize>r * <usize>cols << 2;
+      const row = x + offset;
+      const m = rowMax(row, cols);
+      const ls = softmaxRow(row, probs + offset, at(lse, r), cols, m);
+      loss = ls + (1 - smoothing) * (m - load<f32>(at(row, label)));
+      if (smoothing != 0) loss += (smoothing / <f32>cols) * weightedGap(0, row, cols, m);
+    }
     sum = emit(out, r, loss, scale, total, sum);
   }
   finish(out, sum, scale, total);
 }
 
-/** dx = (softmax - target) · g[r · gStride] · scale, the target as in softmaxXentSparse. */
+/** dx = (softmax - target) · g[r · gStride] · scale, the target as in softmaxXentSparse (0 for an ignored row). */
 export function softmaxXentSparseBackward(
   probs: usize, labels: usize, g: usize, gStride: i32, dx: usize, rows: i32, cols: i32, smoothing: f32, scale: f32,
 ): void {
   for (let r = 0; r < rows; r++) {
     const offset = <usize>r * <usize>cols << 2;
+    const label = load<i32>(at(labels, r));
+    if (label < 0) {
+      memory.fill(dx + offset, 0, <usize>cols << 2);
+      continue;
+    }
     const gr = load<f32>(at(g, r * gStride)) * scale;
     softmaxGrad(probs + offset, 0, dx + offset, cols, gr, gr * (smoothing / <f32>cols), 0);
-    const d = at(dx + offset, load<i32>(at(labels, r)));
+    const d = at(dx + offset, label);
     store<f32>(d, load<f32>(d) - (1 - smoothing) * gr);
   }
 }

@@ -9,7 +9,7 @@
 // drops to chance), the failure that led FaceNet to semi-hard negatives
 // (data.semiHardTriplets).
 //   npx tsx examples/metric-learning.ts [--perClass 1000 --dim 32 --epochs 10 --margin 0.5 --seed 1]
-import { data, fit, gather, losses, matmul, nn, noGrad, optim, scope, tensor, transpose, type Tensor } from '../src/index.js';
+import { data, fit, losses, matmul, nn, noGrad, optim, scope, tensor, transpose, type Tensor } from '../src/index.js';
 import { digits, main, percent } from './common.js';
 
 export const defaults = { perClass: 1000, dim: 32, hidden: 128, epochs: 10, margin: 0.5, lr: 1e-3, batchSize: 64, seed: 1 };
@@ -77,12 +77,9 @@ export async function run(options: Partial<Options> = {}): Promise<Result> {
   const model = new nn.MLP([784, o.hidden, o.dim], { seed: o.seed });
   const recall = () => recallAt1(embed(model, test), embed(model, train));
   const untrained = recall();
-  const tripletLoss = (emb: Tensor, labels: Tensor) => {
-    const t = data.batchHardTriplets(emb, labels);
-    return losses.tripletMargin(gather(emb, t.anchor), gather(emb, t.positive), gather(emb, t.negative), { margin: o.margin });
-  };
   const history = await fit(model, train, {
-    loss: tripletLoss,
+    // Mines each batch's hardest triplets and averages their hinge (data.batchHardTriplets + tripletMargin in one).
+    loss: (emb: Tensor, labels: Tensor) => losses.batchHardTripletLoss(emb, labels, { margin: o.margin }),
     optimizer: new optim.Adam(model.parameters(), { lr: o.lr }),
     epochs: o.epochs,
     batchSize: o.batchSize,

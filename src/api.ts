@@ -15,9 +15,9 @@ export type { AnomalyOptions } from './anomaly.js';
 export type { BackwardOptions } from './tape.js';
 export { manualSeed, Generator } from './random.js';
 export {
-  add, sub, mul, div, neg, maximum, minimum, exp, log, log1p, expm1, sqrt, square, pow, abs, sign, clamp,
-  relu, setReluSubgradientAtZero, where, sum, mean, max, min, matmul, reshape, transpose, slice, concat, expand,
-  detach, gather, pick, oneHot, defineOp, opTable,
+  add, sub, mul, div, neg, maximum, minimum, exp, log, log1p, expm1, sqrt, square, pow, abs, sign, clamp, erf, erfc,
+  relu, setReluSubgradientAtZero, where, sum, mean, max, min, argmax, argmin, norm, cdist, matmul, reshape, transpose, permute,
+  slice, concat, expand, detach, gather, pick, oneHot, defineOp, opTable,
 } from './ops/index.js';
 export type { ReluOptions, Axis, Kink, KinkProbe, CustomOpSpec } from './ops/index.js';
 export { gradcheck, checkBackends } from './gradcheck.js';

@@ -124,12 +124,18 @@ export class Tensor {
   sign() { return ops.sign(this); }
   clamp(min: number, max: number) { return ops.clamp(this, min, max); }
   relu(options?: ops.ReluOptions) { return ops.relu(this, options); }
+  erf() { return ops.erf(this); }
+  erfc() { return ops.erfc(this); }
   sum(axis?: ops.Axis, keepdims = false) { return ops.sum(this, axis, keepdims); }
   mean(axis?: ops.Axis, keepdims = false) { return ops.mean(this, axis, keepdims); }
   max(axis?: ops.Axis, keepdims = false) { return ops.max(this, axis, keepdims); }
   min(axis?: ops.Axis, keepdims = false) { return ops.min(this, axis, keepdims); }
+  argmax(axis?: number, keepdims = false) { return ops.argmax(this, axis, keepdims); }
+  argmin(axis?: number, keepdims = false) { return ops.argmin(this, axis, keepdims); }
+  norm(axis?: ops.Axis, keepdims = false, p = 2) { return ops.norm(this, axis, keepdims, p); }
   reshape(shape: readonly number[]) { return ops.reshape(this, shape); }
   transpose() { return ops.transpose(this); }
+  permute(dims: readonly number[]) { return ops.permute(this, dims); }
   slice(begin: readonly number[], size: readonly number[]) { return ops.slice(this, begin, size); }
   gather(index: Tensor) { return ops.gather(this, index); }
   pick(labels: Tensor) { return ops.pick(this, labels); }

@@ -25,8 +25,13 @@ export interface Kernels {
     accumulate: number,
   ): void;
   reduce(op: Reduce, x: Ptr, out: Ptr, outer: number, len: number, inner: number): void;
+  /** Reduce.Max or Min: the int32 index of the first extreme along len (a NaN counts as the extreme). */
+  argReduce(op: Reduce, x: Ptr, out: Ptr, outer: number, len: number, inner: number): void;
   gatherRows(x: Ptr, idx: Ptr, out: Ptr, count: number, cols: number): void;
   scatterAddRows(g: Ptr, idx: Ptr, dx: Ptr, count: number, cols: number): void;
+  // A negative label marks a row without one (a target a loss ignores): pick
+  // gives 0, pickBackward adds nothing, oneHot leaves the row zero, and the
+  // sparse cross-entropy gives that row loss 0 and gradient 0.
   pick(x: Ptr, labels: Ptr, out: Ptr, rows: number, cols: number): void;
   pickBackward(g: Ptr, labels: Ptr, dx: Ptr, rows: number, cols: number): void;
   oneHot(labels: Ptr, out: Ptr, rows: number, classes: number): void;

@@ -29,8 +29,12 @@ export enum Unary {
   Sigmoid = 17,
   /** ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|): no overflow. */
   Softplus = 18,
-  /** 1 for p < x < q, else 0 (relu6's gradient mask: 0 at the bounds, like PyTorch's hardtanh). */
+  /** 1 for p < x < q, else 0 (hardtanh's gradient mask: 0 at the bounds, like PyTorch). */
   Inside = 19,
+  /** The error function (2/√π) ∫₀ˣ e^(−t²) dt. */
+  Erf = 20,
+  /** 1 − erf(x), relative-exact where erf(x) rounds to ±1 (gelu's Φ(x) = ½ erfc(−x/√2)). */
+  Erfc = 21,
 }
 
 /** Elementwise z = f(a, b). */

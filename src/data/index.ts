@@ -8,4 +8,4 @@ export type { Fold, Fractions, SplitOptions } from './split.js';
 export { gridSearch, randomSearch, uniform, logUniform, intUniform, Distribution } from './search.js';
 export type { Evaluate, GridParams, GridSpace, Mode, RandomParams, RandomSpace, SearchResult } from './search.js';
 export { batchHardTriplets, semiHardTriplets } from './mining.js';
-export type { MiningOptions, Triplets } from './mining.js';
+export type { MiningOptions, TripletLabels, Triplets } from './mining.js';

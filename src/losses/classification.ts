@@ -5,12 +5,12 @@ import { Unary } from '../backend/opcodes.js';
 import { ShapeError } from '../errors.js';
 import { unaryKernel } from '../ops/broadcast.js';
 import { op } from '../ops/define.js';
-import { add, clamp, div, exp, log, log1p, maximum, mul, neg, oneHot, pick, reshape, sub, where } from '../ops/index.js';
+import { add, clamp, div, exp, log, log1p, maximum, mul, neg, oneHotLabels, pickLabels, reshape, sub, sum, where } from '../ops/index.js';
 import { fmt } from '../shape.js';
 import { Tensor, full } from '../tensor.js';
 import {
-  checkBatch, checkRange, checkTensor, checkValues, classLabels, classWeight, options, reduce, rowWeights, samePair,
-  type Labels, type Reduction, type ReductionOptions,
+  checkClassScores, checkIgnoreIndex, checkRange, checkTensor, checkValues, classTargets, classWeight, classesLast, options, reduce,
+  rowWeights, samePair, targetShape, type Labels, type Reduction, type ReductionOptions,
 } from './common.js';
 import { fusedBceWithLogits, fusedCrossEntropy, fusedCrossEntropyDense, type Fused } from './fused.js';
 
@@ -19,50 +19,75 @@ export interface CrossEntropyOptions extends ReductionOptions {
   weight?: Tensor;
   /** ε in [0, 1]: the target becomes (1 - ε)·target + ε/C. */
   labelSmoothing?: number;
-}
-
-/** The fused kernels' reduction: a scaled total, or per-row losses. */
-function fusedReduction(reduction: Reduction, divisor: number): Fused {
-  return reduction === 'none' ? { scale: 1, total: false } : { scale: reduction === 'mean' ? 1 / divisor : 1, total: true };
+  /** Class-index targets equal to it give no loss and no gradient, and do not count in the mean (default −100, as PyTorch). */
+  ignoreIndex?: number;
 }
 
 /**
- * Cross-entropy of [B, C] logits, as torch.nn.functional.cross_entropy. The
- * target is either class indices (B integers in [0, C): an int32 tensor or
- * plain numbers) or a [B, C] matrix of class probabilities. Computed by one
+ * Runs a fused kernel with its reduction: a scaled total, or per-row losses.
+ * A mean over no targets (all ignored) is NaN with no gradient, as PyTorch.
+ */
+function fused(reduction: Reduction, divisor: number, run: (f: Fused) => Tensor): Tensor {
+  if (reduction === 'none') return run({ scale: 1, total: false });
+  if (reduction === 'sum' || divisor > 0) return run({ scale: reduction === 'mean' ? 1 / divisor : 1, total: true });
+  return add(run({ scale: 0, total: true }), NaN);
+}
+
+/** Per-target losses [N] of N-D scores back in the targets' shape [B, d1, …]; reduced or 2-D losses as they are. */
+function perTarget(loss: Tensor, scores: Tensor): Tensor {
+  return scores.rank > 2 && loss.rank === 1 ? reshape(loss, targetShape(scores)) : loss;
+}
+
+/**
+ * Cross-entropy of [B, C] logits (or [B, C, d1, …], a class per position),
+ * as torch.nn.functional.cross_entropy. The target is either class indices
+ * (B integers in [0, C), or [B, d1, …] of them: an int32 tensor or plain
+ * numbers) or class probabilities of the logits' shape. Computed by one
  * fused kernel from the logits (max subtracted: logits of ±1000 are fine).
- * 'mean' divides by B, or by Σ weight[label] for class indices with weights.
+ * 'mean' divides by the number of targets not ignored, or by Σ weight[label]
+ * over them with class weights.
  */
 export function crossEntropy(logits: Tensor, target: Labels, opts?: CrossEntropyOptions): Tensor {
-  const o = options('crossEntropy', opts, { reduction: 'mean' as Reduction, weight: undefined as Tensor | undefined, labelSmoothing: 0 });
-  const x = checkBatch('crossEntropy', logits);
-  const [rows, classes] = x.shape;
-  const eps = checkRange('crossEntropy', 'labelSmoothing', o.labelSmoothing, 0, 1, true);
-  const w = o.weight && classWeight('crossEntropy', o.weight, x);
-  if (target instanceof Tensor && target.rank === 2) {
-    const [, t] = samePair('crossEntropy', x, target);
+  const name = 'crossEntropy';
+  const o = options(name, opts, { reduction: 'mean' as Reduction, weight: undefined as Tensor | undefined, labelSmoothing: 0, ignoreIndex: -100 });
+  const scores = checkClassScores(name, logits);
+  const classes = scores.shape[1];
+  const eps = checkRange(name, 'labelSmoothing', o.labelSmoothing, 0, 1, true);
+  const ignoreIndex = checkIgnoreIndex(name, o.ignoreIndex);
+  const w = o.weight && classWeight(name, o.weight, scores);
+  if (target instanceof Tensor && target.rank === scores.rank) {
+    const [, t0] = samePair(name, scores, target);
+    const [x, t] = [classesLast(scores), classesLast(t0)];
     const smoothed = eps === 0 ? t : add(mul(t, 1 - eps), eps / classes);
-    return fusedCrossEntropyDense(x, w ? mul(smoothed, w) : smoothed, fusedReduction(o.reduction, rows));
+    return perTarget(fused(o.reduction, x.shape[0], (f) => fusedCrossEntropyDense(x, w ? mul(smoothed, w) : smoothed, f)), scores);
   }
-  const labels = classLabels('crossEntropy', target, x);
-  if (!w) return fusedCrossEntropy(x, labels, eps, fusedReduction(o.reduction, rows));
-  // With class weights the sparse target is the weighted smoothed one-hot row.
-  const t = mul(add(mul(oneHot(labels, classes), 1 - eps), eps / classes), w);
-  return fusedCrossEntropyDense(x, t, fusedReduction(o.reduction, rowWeights(w, labels, x).total));
+  const { labels, kept } = classTargets(name, target, scores, classes, targetShape(scores), ignoreIndex);
+  const x = classesLast(scores);
+  if (!w) return perTarget(fused(o.reduction, kept, (f) => fusedCrossEntropy(x, labels, eps, f)), scores);
+  // With class weights the sparse target is the weighted smoothed one-hot row (a zero row where ignored).
+  const hot = oneHotLabels(labels, classes);
+  const t = mul(add(mul(hot, 1 - eps), mul(sum(hot, 1, true), eps / classes)), w);
+  return perTarget(fused(o.reduction, rowWeights(w, labels, x).total, (f) => fusedCrossEntropyDense(x, t, f)), scores);
 }
 
 /**
- * Negative log-likelihood of [B, C] log-probabilities at the labels:
- * -weight[y]·x[n, y]; 'mean' divides by Σ weight[y] (B without weights).
+ * Negative log-likelihood of [B, C] log-probabilities (or [B, C, d1, …]) at
+ * the labels: -weight[y]·x[n, y]; 'mean' divides by Σ weight[y] over the
+ * targets not ignored (their number without weights).
  */
-export function nllLoss(logProbs: Tensor, labels: Labels, opts?: ReductionOptions & { weight?: Tensor }): Tensor {
-  const o = options('nllLoss', opts, { reduction: 'mean' as Reduction, weight: undefined as Tensor | undefined });
-  const x = checkBatch('nllLoss', logProbs);
-  const y = classLabels('nllLoss', labels, x);
-  const picked = neg(pick(x, y));
-  if (!o.weight) return reduce(picked, o.reduction);
-  const { perRow, total } = rowWeights(classWeight('nllLoss', o.weight, x), y, x);
-  return reduce(mul(picked, perRow), o.reduction, total);
+export function nllLoss(logProbs: Tensor, labels: Labels, opts?: ReductionOptions & { weight?: Tensor; ignoreIndex?: number }): Tensor {
+  const name = 'nllLoss';
+  const o = options(name, opts, { reduction: 'mean' as Reduction, weight: undefined as Tensor | undefined, ignoreIndex: -100 });
+  const scores = checkClassScores(name, logProbs);
+  const ignoreIndex = checkIgnoreIndex(name, o.ignoreIndex);
+  const w = o.weight && classWeight(name, o.weight, scores);
+  const { labels: y, kept } = classTargets(name, labels, scores, scores.shape[1], targetShape(scores), ignoreIndex);
+  const x = classesLast(scores);
+  // An ignored row picks 0 and receives no gradient.
+  const picked = neg(pickLabels(x, y));
+  if (!w) return perTarget(reduce(picked, o.reduction, kept), scores);
+  const { perRow, total } = rowWeights(w, y, x);
+  return perTarget(reduce(mul(picked, perRow), o.reduction, total), scores);
 }
 
 const klDivOp = op<boolean>({
@@ -156,7 +181,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   const cols = x.shape[x.rank - 1];
   const pw = positiveWeights(name, o.posWeight, cols, x);
   const weight = o.weight && checkTensor(name, o.weight, 'weight', x);
-  const loss = fusedBceWithLogits(x, y, pw, fusedReduction(weight ? 'none' : o.reduction, x.size));
+  const loss = fused(weight ? 'none' : o.reduction, x.size, (f) => fusedBceWithLogits(x, y, pw, f));
   const reduced = weight ? reduce(mul(loss, weight), o.reduction) : loss;
   return x0.rank === 0 && o.reduction === 'none' ? reshape(reduced, []) : reduced;
 }

@@ -1,10 +1,12 @@
 // What the losses share: options with their defaults, the reduction, and the
 // checks of predictions, targets and labels, each run before anything is
 // computed and naming the loss.
-import { ArgumentError, BackendError, ShapeError } from '../errors.js';
-import { mul, reshape, sum } from '../ops/index.js';
-import { fmt, sameShape } from '../shape.js';
-import { Tensor, assertTensor, tensor, type NestedArray } from '../tensor.js';
+import { checkInteger, checkTensor as checkTensorOf, type DTypeKind } from '../check.js';
+import { ArgumentError, ShapeError } from '../errors.js';
+import { add, mul, permute, reshape, sum } from '../ops/index.js';
+import { fmt, sameShape, sizeOf } from '../shape.js';
+import { Storage } from '../storage.js';
+import { Tensor, tensor, type NestedArray } from '../tensor.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -37,11 +39,15 @@ export function options<T extends object>(name: string, given: unknown, defaults
   return out as T;
 }
 
-/** The reduction of unreduced losses; 'mean' divides by `count` (default: how many there are). */
+/**
+ * The reduction of unreduced losses; 'mean' divides by `count` (default: how
+ * many there are). A mean over nothing (every target ignored) is NaN with a
+ * zero gradient, as in PyTorch.
+ */
 export function reduce(loss: Tensor, reduction: string, count = loss.size): Tensor {
   if (reduction === 'none') return loss;
   if (reduction === 'sum') return sum(loss);
-  return mul(sum(loss), 1 / count);
+  return count > 0 ? mul(sum(loss), 1 / count) : add(mul(sum(loss), 0), NaN);
 }
 
 /** A number in (lo, hi] or [lo, hi] (when `closed`), else an error naming the option. */
@@ -54,13 +60,9 @@ export function checkRange(name: string, what: string, value: unknown, lo: numbe
   return value as number;
 }
 
-/** Throws unless x is a live tensor on like's backend with at least one element. */
-export function checkTensor(name: string, x: unknown, what: string, like?: Tensor): Tensor {
-  assertTensor(x, name, what);
-  x.storage.assertAlive(name);
-  if (like && x.backend !== like.backend) {
-    throw new BackendError(name, `${what} lives on ${x.backend.label} but the input on ${like.backend.label}; move one with toBackend()`);
-  }
+/** Throws unless x is a live tensor (float unless `dtype` says otherwise) on like's backend with at least one element. */
+export function checkTensor(name: string, x: unknown, what: string, like?: Tensor, dtype: DTypeKind = 'float'): Tensor {
+  checkTensorOf(name, what, x, { dtype, backend: like?.backend });
   if (x.size === 0) throw new ShapeError(name, `empty batch: ${what} has shape ${fmt(x.shape)}`);
   return x;
 }
@@ -82,31 +84,80 @@ export function checkBatch(name: string, input: unknown): Tensor {
   return x;
 }
 
+/** Scores [B, C] or [B, C, d1, …] (a class axis 1, as PyTorch's N-D losses). */
+export function checkClassScores(name: string, input: unknown): Tensor {
+  const x = checkTensor(name, input, 'input');
+  if (x.rank < 2) throw new ShapeError(name, `expects a [batch, classes] or [batch, classes, d1, …] tensor, got shape ${fmt(x.shape)}`);
+  return x;
+}
+
+/** [B, C, d1, …] as [B·d1·…, C], one row per target (the class axis moved last: a copy); [B, C] as it is. */
+export function classesLast(x: Tensor): Tensor {
+  if (x.rank === 2) return x;
+  const axes = x.shape.map((_, i) => (i === 0 ? 0 : i < x.rank - 1 ? i + 1 : 1));
+  return reshape(permute(x, axes), [-1, x.shape[1]]);
+}
+
+/** The shape of one loss per target of [B, C, d1, …] scores: [B, d1, …]. */
+export const targetShape = (x: Tensor): number[] => [x.shape[0], ...x.shape.slice(2)];
+
+/** PyTorch's ignore_index: any integer (default −100); targets equal to it give no loss and no gradient. */
+export function checkIgnoreIndex(name: string, ignoreIndex: unknown): number {
+  checkInteger(name, 'ignoreIndex', ignoreIndex, Number.MIN_SAFE_INTEGER);
+  return ignoreIndex;
+}
+
 /** Label values of the expected shape, from a tensor or from plain numbers. */
 function labelValues(name: string, labels: Labels, shape: readonly number[], like: Tensor): Tensor {
   let t: Tensor;
-  if (labels instanceof Tensor) t = checkTensor(name, labels, 'labels', like);
+  if (labels instanceof Tensor) t = checkTensor(name, labels, 'labels', like, 'any');
   else if (Array.isArray(labels) || ArrayBuffer.isView(labels)) t = tensor(labels as NestedArray, undefined, { backend: like.backend });
   else throw new ArgumentError(name, `labels must be a Tensor or an array of numbers, got ${labels === null ? 'null' : typeof labels}`);
-  const size = shape.reduce((a, b) => a * b, 1);
+  const size = sizeOf(shape);
   if (!sameShape(t.shape, shape) && !(t.rank === 1 && t.size === size && shape.length > 1)) {
     throw new ShapeError(name, `labels have shape ${fmt(t.shape)} but shape ${fmt(shape)} is expected for an input of shape ${fmt(like.shape)}`);
   }
   return t;
 }
 
-/** Class indices, one per row of a [rows, classes] input: integers in [0, classes), as int32 on like's backend. */
-export function classLabels(name: string, labels: Labels, like: Tensor): Tensor {
-  const [rows, classes] = like.shape;
-  const t = labelValues(name, labels, [rows], like);
+export interface ClassTargets {
+  /** int32 [N], −1 at each ignored target (the kernels' mark of a row without one). */
+  labels: Tensor;
+  /** How many targets are not ignored: the divisor of an unweighted mean. */
+  kept: number;
+}
+
+/**
+ * Class indices of `shape` (default: one per row of a [rows, classes]
+ * input), integers in [0, classes), as int32 [N] on like's backend; those
+ * equal to ignoreIndex (when given) become −1.
+ */
+export function classTargets(
+  name: string, labels: Labels, like: Tensor, classes = like.shape[1], shape: readonly number[] = [like.shape[0]], ignoreIndex?: number,
+): ClassTargets {
+  const t = labelValues(name, labels, shape, like);
   const values = t.data();
+  let ignored = 0;
   for (let r = 0; r < values.length; r++) {
     const v = values[r];
-    if (v >= 0 && v < classes && Number.isInteger(v)) continue;
-    if (!Number.isInteger(v)) throw new ArgumentError(name, `label ${v} at row ${r} is not an integer class index`);
-    throw new ArgumentError(name, `label ${v} at row ${r} is out of range [0, ${classes})`);
+    if (v === ignoreIndex) ignored++;
+    else if (!(v >= 0 && v < classes && Number.isInteger(v))) {
+      const at = shape.length > 1 ? `index ${r}` : `row ${r}`;
+      if (!Number.isInteger(v)) throw new ArgumentError(name, `label ${v} at ${at} is not an integer class index`);
+      throw new ArgumentError(name, `label ${v} at ${at} is out of range [0, ${classes})${ignoreIndex === undefined ? '' : ` and is not ignoreIndex ${ignoreIndex}`}`);
+    }
   }
-  return t.dtype === 'int32' ? t : tensor(Int32Array.from(values), undefined, { backend: like.backend });
+  // int32 labels without targets to mark (or marked already) are used as they are, flattened.
+  const asIs = t.dtype === 'int32' && (ignored === 0 || ignoreIndex === -1);
+  const int32 = !asIs
+    ? tensor(Int32Array.from(values, (v) => (v === ignoreIndex ? -1 : v)), undefined, { backend: like.backend })
+    : t.rank === 1 ? t : new Tensor([t.size], 'int32', Storage.view(t.storage));
+  return { labels: int32, kept: values.length - ignored };
+}
+
+/** Class indices, one per row of a [rows, classes] input: integers in [0, classes), as int32 on like's backend. */
+export function classLabels(name: string, labels: Labels, like: Tensor): Tensor {
+  return classTargets(name, labels, like).labels;
 }
 
 /** Labels from a fixed set (±1 for hinge losses, 0/1 for contrastive) as floats of the given shape. */
@@ -142,10 +193,10 @@ export function classWeight(name: string, weight: Tensor, like: Tensor): Tensor 
   return reshape(weight, [1, classes]);
 }
 
-/** Each row's class weight w[label] (a constant, from a checked weight) and their sum, the divisor of a weighted mean. */
+/** Each row's class weight w[label] (0 for an ignored row; a constant, from a checked weight) and their sum, the divisor of a weighted mean. */
 export function rowWeights(weight: Tensor, labels: Tensor, like: Tensor): { perRow: Tensor; total: number } {
   const w = weight.data();
-  const picked = Array.from(labels.data(), (c) => w[c]);
+  const picked = Array.from(labels.data(), (c) => (c < 0 ? 0 : w[c]));
   return { perRow: tensor(picked, undefined, { backend: like.backend }), total: picked.reduce((a, b) => a + b, 0) };
 }
 

@@ -6,7 +6,8 @@ export type { GaussianNllOptions, PointwiseLoss } from './regression.js';
 export { crossEntropy, nllLoss, klDiv, binaryCrossEntropy, binaryCrossEntropyWithLogits } from './classification.js';
 export type { CrossEntropyOptions, BceWithLogitsOptions } from './classification.js';
 export {
-  hinge, squaredHinge, perceptron, multiclassHinge, multiMargin, tripletMargin, contrastive, cosineSimilarity, cosineEmbedding,
+  hinge, squaredHinge, softMargin, perceptron, multiclassHinge, crammerSingerHinge, multiMargin, tripletMargin, batchHardTripletLoss,
+  contrastive, pairwiseDistance, cosineSimilarity, cosineEmbedding,
 } from './margin.js';
 export type { MulticlassHingeOptions, MultiMarginOptions, TripletMarginOptions, ContrastiveOptions } from './margin.js';
 export { l1, l2, elasticNet } from './regularizers.js';

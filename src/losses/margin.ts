@@ -1,14 +1,17 @@
-// Margin and embedding losses: hinges (binary and multiclass), perceptron,
-// triplet, contrastive, cosine. Compositions of core ops; every hinge is relu
-// with the subgradient at its margin pinned to 0 ("hinge at the margin 0"),
-// so relu's global default cannot change a loss.
+// Margin and embedding losses: hinges (binary and multiclass), soft margin,
+// perceptron, triplet (also on batch-hard triplets), contrastive, cosine.
+// Compositions of core ops; every hinge is relu with the subgradient at its
+// margin pinned to 0 ("hinge at the margin 0"), so relu's global default
+// cannot change a loss. Every distance is norm's, whose gradient at 0 is 0.
+import { hardestTriplets, miningInputs, type TripletLabels } from '../data/mining.js';
 import { composite, type Kink } from '../ops/define.js';
 import {
-  abs, add, clamp, div, minimum, mul, oneHot, pick, pow, relu, reshape, sqrt, square, sub, sum, where,
+  add, cdist, clamp, div, gather, max, minimum, mul, neg, norm, oneHotLabels, pickLabels, relu, reshape, sqrt, square, sub, sum, where,
 } from '../ops/index.js';
+import { softplus } from '../nn/functional.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { normalizeAxis } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { tensor, type Tensor } from '../tensor.js';
 import {
   AT_ZERO, checkBatch, checkRange, checkTensor, classLabels, classWeight, options, reduce, rowWeights, samePair, setLabels,
   type Labels, type Reduction, type ReductionOptions,
@@ -43,6 +46,15 @@ export const hinge: BinaryMarginLoss = composite(
 /** max(0, 1 - y·s)²: differentiable (C¹) at the margin, where its gradient is 0. */
 export const squaredHinge = binaryMargin('squaredHinge', 1, true);
 
+/** torch's soft_margin_loss: ln(1 + e^(−y·s)) per element, as softplus(−y·s), finite for any |s|; labels y in {−1, +1}. */
+export const softMargin: BinaryMarginLoss = (scores, labels, opts) => {
+  const name = 'softMargin';
+  const o = options(name, opts, { reduction: 'mean' as Reduction });
+  const s = checkTensor(name, scores, 'input');
+  const y = setLabels(name, labels, s.shape, [-1, 1], s);
+  return reduce(softplus(neg(mul(y, s))), o.reduction);
+};
+
 /** The perceptron criterion max(0, -y·s). */
 export const perceptron: BinaryMarginLoss = composite(
   'perceptron',
@@ -63,8 +75,8 @@ function westonWatkins(name: string, scores: Tensor, labels: Labels, margin: unk
   const delta = checkRange(name, 'margin', margin, 0);
   const [rows, classes] = x.shape;
   // The label's own term (always margin > 0) is masked out.
-  const others = sub(1, oneHot(y, classes));
-  const terms = mul(relu(add(sub(x, reshape(pick(x, y), [rows, 1])), delta), AT_ZERO), others);
+  const others = sub(1, oneHotLabels(y, classes));
+  const terms = mul(relu(add(sub(x, reshape(pickLabels(x, y), [rows, 1])), delta), AT_ZERO), others);
   return sum(squared ? square(terms) : terms, 1);
 }
 
@@ -94,6 +106,34 @@ export const multiclassHinge: (scores: Tensor, labels: Labels, options?: Multicl
   },
 );
 
+/**
+ * The Crammer–Singer multiclass hinge: per sample max(0, Δ − s_y + max_{j≠y} s_j),
+ * the margin violated by the best wrong class only, then averaged over the
+ * batch. Where several wrong classes tie for the max, the gradient is split
+ * evenly between them (max's policy, the subgradient of least norm).
+ */
+export const crammerSingerHinge: (scores: Tensor, labels: Labels, options?: ReductionOptions & { margin?: number }) => Tensor = composite(
+  'crammerSingerHinge',
+  [
+    tieAtMargin('0 (hinge at the margin 0)', (s) => crammerSingerHinge(s, [1], { reduction: 'sum' })),
+    {
+      at: 'ties: several wrong classes j share the max of s_j',
+      returns: '1/k of the gradient to each of the k tied classes (max splits ties evenly)',
+      probe: { inputs: [[[2, 0, 2]]], call: (s) => crammerSingerHinge(s, [1], { reduction: 'sum' }), grads: [[[0.5, -1, 0.5]]] },
+    },
+  ],
+  (scores, labels, opts) => {
+    const name = 'crammerSingerHinge';
+    const o = options(name, opts, { reduction: 'mean' as Reduction, margin: 1 });
+    const x = checkBatch(name, scores);
+    const y = classLabels(name, labels, x);
+    const delta = checkRange(name, 'margin', o.margin, 0);
+    // The best wrong class: the label's own score masked with −∞ (with one class only the loss is 0).
+    const rival = max(where(oneHotLabels(y, x.shape[1]), -Infinity, x), 1);
+    return reduce(relu(add(sub(rival, pickLabels(x, y)), delta), AT_ZERO), o.reduction);
+  },
+);
+
 export interface MultiMarginOptions extends ReductionOptions {
   /** 1 (default) or 2: the power of each term. */
   p?: 1 | 2;
@@ -120,28 +160,42 @@ export const multiMargin: (scores: Tensor, labels: Labels, options?: MultiMargin
   },
 );
 
-/** ‖x1 - x2 + eps‖_p along the last dimension (torch's pairwise_distance adds eps to the difference). */
-function pairwiseDistance(x1: Tensor, x2: Tensor, p: number, eps: number): Tensor {
-  const d = add(sub(x1, x2), eps);
-  if (p === 2) return sqrt(sum(square(d), -1));
-  if (p === 1) return sum(abs(d), -1);
-  return pow(sum(pow(abs(d), p), -1), 1 / p);
-}
-
 function vectors(name: string, x: Tensor): Tensor {
   if (x.rank === 0) throw new ShapeError(name, `expects vectors along the last dimension, got a scalar`);
   return x;
 }
 
+/** ‖x1 − x2 + eps‖_p along the last dimension (torch's pairwise_distance adds eps to the difference). */
+const distance = (x1: Tensor, x2: Tensor, p: number, eps: number, keepdim = false) => norm(add(sub(x1, x2), eps), -1, keepdim, p);
+
+/**
+ * ‖x1 − x2 + eps‖_p along the last dimension, as
+ * torch.nn.functional.pairwise_distance (p >= 1, default 2; eps default
+ * 1e-6). A distance, not a loss: no reduction. With eps = 0 the gradient at
+ * x1 = x2 is 0 (norm's choice at the zero vector).
+ */
+export function pairwiseDistance(x1: Tensor, x2: Tensor, opts?: { p?: number; eps?: number; keepdim?: boolean }): Tensor {
+  const name = 'pairwiseDistance';
+  const o = options(name, opts, { p: 2, eps: 1e-6, keepdim: false });
+  const [a, b] = samePair(name, x1, x2, 'x2');
+  vectors(name, a);
+  const p = checkRange(name, 'p', o.p, 1, Infinity, true);
+  const eps = checkRange(name, 'eps', o.eps, 0, Infinity, true);
+  return distance(a, b, p, eps, o.keepdim === true);
+}
+
 export interface TripletMarginOptions extends ReductionOptions {
   margin?: number;
-  /** The norm of the distance (default 2). */
+  /** The norm of the distance, p >= 1 (default 2). */
   p?: number;
   /** Added to each difference before the norm (default 1e-6, as PyTorch). */
   eps?: number;
   /** Use min(d(a, n), d(p, n)) as the negative distance. */
   swap?: boolean;
 }
+
+/** The triplet hinge max(0, (margin + d_pos) − d_neg), in PyTorch's order of operations, 0 at zero slack. */
+const tripletHinge = (margin: number, near: Tensor, far: Tensor) => relu(sub(add(margin, near), far), AT_ZERO);
 
 /** max(0, d(a, p) - d(a, n) + margin) per sample, d the p-norm distance along the last dimension. */
 export const tripletMargin: (anchor: Tensor, positive: Tensor, negative: Tensor, options?: TripletMarginOptions) => Tensor = composite(
@@ -156,6 +210,15 @@ export const tripletMargin: (anchor: Tensor, positive: Tensor, negative: Tensor,
         grads: [[[0, 0]], [[0, 0]], [[0, 0]]],
       },
     },
+    {
+      at: 'a = p with eps = 0 (a zero distance)',
+      returns: "0 from that distance, norm's choice at the zero vector",
+      probe: {
+        inputs: [[[1, 1]], [[1, 1]], [[4, 5]]],
+        call: (a, p, n) => tripletMargin(a, p, n, { margin: 10, eps: 0, reduction: 'sum' }),
+        grads: [[[0.6, 0.8]], [[0, 0]], [[-0.6, -0.8]]],
+      },
+    },
   ],
   (anchor, positive, negative, opts) => {
     const name = 'tripletMargin';
@@ -164,11 +227,50 @@ export const tripletMargin: (anchor: Tensor, positive: Tensor, negative: Tensor,
     const [, neg] = samePair(name, a, negative, 'negative');
     vectors(name, a);
     const margin = checkRange(name, 'margin', o.margin, 0);
-    const p = checkRange(name, 'p', o.p, 0);
+    const p = checkRange(name, 'p', o.p, 1, Infinity, true);
     const eps = checkRange(name, 'eps', o.eps, 0, Infinity, true);
-    let far = pairwiseDistance(a, neg, p, eps);
-    if (o.swap) far = minimum(far, pairwiseDistance(pos, neg, p, eps));
-    return reduce(relu(add(sub(pairwiseDistance(a, pos, p, eps), far), margin), AT_ZERO), o.reduction);
+    let far = distance(a, neg, p, eps);
+    if (o.swap) far = minimum(far, distance(pos, neg, p, eps));
+    return reduce(tripletHinge(margin, distance(a, pos, p, eps), far), o.reduction);
+  },
+);
+
+/**
+ * The triplet loss on batch-hard triplets, as metric-learning recipes use it:
+ * for each anchor with a positive and a negative in the batch,
+ * max(0, margin + d(a, p) − d(a, n)) with its furthest positive and nearest
+ * negative (Hermans et al., 2017; chosen as data.batchHardTriplets does), d
+ * the Euclidean distance (cdist, no eps). 'mean' averages over those anchors;
+ * a batch with none (one class only, or only singletons) gives a loss of 0
+ * with a zero gradient, so a training loop goes on.
+ */
+export const batchHardTripletLoss: (embeddings: Tensor, labels: TripletLabels, options?: ReductionOptions & { margin?: number }) => Tensor = composite(
+  'batchHardTripletLoss',
+  [
+    {
+      at: 'margin + d(a, p) − d(a, n) = 0 (zero slack)',
+      returns: '0 (hinge at the margin 0)',
+      // Anchor 0 has zero slack (2 + 1 − 3), anchor 1 slack 1; row 2 has no positive.
+      probe: { inputs: [[[0], [1], [3]]], call: (e) => batchHardTripletLoss(e, [0, 0, 1], { margin: 2, reduction: 'sum' }), grads: [[[-1], [2], [-1]]] },
+    },
+    {
+      at: 'ties for the furthest positive or the nearest negative',
+      returns: 'the gradient through the first (lowest) row, as torch.max/torch.min along a dimension',
+      // Anchor 0: positives 1 and 2 both at distance 1; the first, row 1, is used.
+      probe: { inputs: [[[0], [1], [-1], [5]]], call: (e) => batchHardTripletLoss(e, [0, 0, 0, 1], { margin: 10, reduction: 'none' }).slice([0], [1]), grads: [[[0], [1], [0], [-1]]] },
+    },
+  ],
+  (embeddings, labels, opts) => {
+    const name = 'batchHardTripletLoss';
+    const o = options(name, opts, { reduction: 'mean' as Reduction, margin: 1 });
+    const margin = checkRange(name, 'margin', o.margin, 0);
+    const y = miningInputs(name, embeddings, labels);
+    const d = cdist(embeddings, embeddings);
+    const { anchors, positives, negatives } = hardestTriplets(y, d.data());
+    const rows = (v: number[]) => tensor(Int32Array.from(v), undefined, { backend: embeddings.backend });
+    const fromAnchor = gather(d, rows(anchors));
+    const loss = tripletHinge(margin, pickLabels(fromAnchor, rows(positives)), pickLabels(fromAnchor, rows(negatives)));
+    return reduce(loss, o.reduction, Math.max(anchors.length, 1));
   },
 );
 
@@ -180,21 +282,31 @@ export interface ContrastiveOptions extends ReductionOptions {
 /**
  * Hadsell–Chopra–LeCun contrastive loss for pairs, label Y = 1 for
  * dissimilar: (1 - Y)·½D² + Y·½·max(0, m - D)², D = ‖x1 - x2 + eps‖ along the
- * last dimension. The D² term is the sum of squares itself (no square root),
- * so identical similar pairs get gradient 0, not NaN.
+ * last dimension. At D = 0 (identical points, eps = 0) the gradient is 0 for
+ * both kinds of pair: norm's choice at the zero vector.
  */
-export function contrastive(x1: Tensor, x2: Tensor, labels: Labels, opts?: ContrastiveOptions): Tensor {
-  const name = 'contrastive';
-  const o = options(name, opts, { reduction: 'mean' as Reduction, margin: 1, eps: 1e-6 });
-  const [a, b] = samePair(name, x1, x2, 'x2');
-  vectors(name, a);
-  const y = setLabels(name, labels, a.shape.slice(0, -1), [0, 1], a);
-  const margin = checkRange(name, 'margin', o.margin, 0);
-  const sq = sum(square(add(sub(a, b), checkRange(name, 'eps', o.eps, 0, Infinity, true))), -1);
-  const near = mul(sub(1, y), sq);
-  const far = mul(y, square(relu(sub(margin, sqrt(sq)), AT_ZERO)));
-  return reduce(mul(add(near, far), 0.5), o.reduction);
-}
+export const contrastive: (x1: Tensor, x2: Tensor, labels: Labels, options?: ContrastiveOptions) => Tensor = composite(
+  'contrastive',
+  [
+    {
+      at: 'D = 0 with Y = 1 (identical dissimilar points, eps = 0)',
+      returns: "0, norm's choice at the zero vector (not the NaN of d√s at 0)",
+      probe: { inputs: [[[1, 2]], [[1, 2]]], call: (a, b) => contrastive(a, b, [1], { eps: 0, reduction: 'sum' }), grads: [[[0, 0]], [[0, 0]]] },
+    },
+  ],
+  (x1, x2, labels, opts) => {
+    const name = 'contrastive';
+    const o = options(name, opts, { reduction: 'mean' as Reduction, margin: 1, eps: 1e-6 });
+    const [a, b] = samePair(name, x1, x2, 'x2');
+    vectors(name, a);
+    const y = setLabels(name, labels, a.shape.slice(0, -1), [0, 1], a);
+    const margin = checkRange(name, 'margin', o.margin, 0);
+    const d = distance(a, b, 2, checkRange(name, 'eps', o.eps, 0, Infinity, true));
+    const near = mul(sub(1, y), square(d));
+    const far = mul(y, square(relu(sub(margin, d), AT_ZERO)));
+    return reduce(mul(add(near, far), 0.5), o.reduction);
+  },
+);
 
 /**
  * x1·x2 / (max(‖x1‖, eps)·max(‖x2‖, eps)) along dim (default 1), as
@@ -207,11 +319,14 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, opts?: { dim?: number; 
   const dim = normalizeAxis(o.dim, a.rank, name);
   const eps = checkRange(name, 'eps', o.eps, 0);
   // max(‖x‖, ε) as √max(Σx², ε²): the same value, and a zero vector gets gradient 0 rather than NaN.
-  const norm = (x: Tensor) => sqrt(clamp(sum(square(x), dim), eps * eps));
-  return div(sum(mul(a, b), dim), mul(norm(a), norm(b)));
+  const clampedNorm = (x: Tensor) => sqrt(clamp(sum(square(x), dim), eps * eps));
+  return div(sum(mul(a, b), dim), mul(clampedNorm(a), clampedNorm(b)));
 }
 
-/** 1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1; cos along the last dimension. */
+/**
+ * 1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1, cos
+ * along the last dimension as PyTorch's cosine_embedding_loss forms it.
+ */
 export const cosineEmbedding: (x1: Tensor, x2: Tensor, labels: Labels, options?: ReductionOptions & { margin?: number }) => Tensor = composite(
   'cosineEmbedding',
   [
@@ -227,7 +342,9 @@ export const cosineEmbedding: (x1: Tensor, x2: Tensor, labels: Labels, options?:
     const [a, b] = samePair(name, x1, x2, 'x2');
     vectors(name, a);
     const margin = checkRange(name, 'margin', o.margin, -1, 1, true);
-    const cos = cosineSimilarity(a, b, { dim: -1 });
+    // PyTorch's formula: x1·x2 / √((‖x1‖² + 1e-12)(‖x2‖² + 1e-12)), no max(‖x‖, eps).
+    const squaredNorm = (x: Tensor) => add(sum(square(x), -1), 1e-12);
+    const cos = div(sum(mul(a, b), -1), sqrt(mul(squaredNorm(a), squaredNorm(b))));
     const y = setLabels(name, labels, cos.shape, [-1, 1], a);
     return reduce(where(add(y, 1), sub(1, cos), relu(sub(cos, margin), AT_ZERO)), o.reduction);
   },

@@ -1,30 +1,44 @@
 // Activations under torch.nn.functional's names (camelCase): each is an op
 // with its gradient and, where it has one, the subgradient it returns at its
-// kink, or a composition of such ops.
+// kink, or a composition of such ops. Derivatives are formed from x, not
+// from the output, wherever the output has rounded away what they need
+// (σ(x) near 1, tanh(x) near ±1, e^x − 1 near −1).
 import { Unary } from '../backend/opcodes.js';
-import { ArgumentError, ShapeError } from '../errors.js';
+import { checkNumber, checkTensor } from '../check.js';
+import { ShapeError } from '../errors.js';
 import { sumTo, unaryKernel } from '../ops/broadcast.js';
-import { composite, op } from '../ops/define.js';
-import { add, concat, div, exp, expm1, log, max, mul, neg, relu, reshape, square, sub, sum, where, type ReluOptions } from '../ops/index.js';
+import { composite, op, unaryOp } from '../ops/define.js';
+import {
+  abs, add, concat, div, exp, expm1, log, max, mul, neg, relu, reshape, square, sub, sum, where, type ReluOptions,
+} from '../ops/index.js';
 import { fmt, normalizeAxis } from '../shape.js';
 import { Tensor, assertTensor } from '../tensor.js';
+import { geluApproximation, hardtanhBounds, softplusOptions, type GeluOptions, type SoftplusOptions } from './options.js';
 
 export { relu, setReluSubgradientAtZero, type ReluOptions } from '../ops/index.js';
+export type { GeluOptions, SoftplusOptions } from './options.js';
 
-/** A map x -> f(x) by one unary kernel, with its derivative from x, the output y and the upstream g. */
-function map(name: string, kernel: Unary, vjp: (g: Tensor, x: Tensor, y: Tensor) => Tensor) {
-  const apply = op({ name, forward: ([x]) => unaryKernel(x, kernel), vjp: (g, [x], y) => [vjp(g, x, y)] });
-  return (x: Tensor): Tensor => {
-    assertTensor(x, name);
-    return apply([x], undefined);
-  };
+const sigmoidOf = (x: Tensor) => unaryKernel(x, Unary.Sigmoid);
+const scaled = (x: Tensor, c: number) => (c === 1 ? x : unaryKernel(x, Unary.Affine, c, 0));
+
+/** 1 / (1 + e^-x), without overflow at either end; derivative σ(x)·σ(−x). */
+export const sigmoid = unaryOp('sigmoid', Unary.Sigmoid, (g, x) => mul(g, mul(sigmoidOf(x), sigmoidOf(neg(x)))));
+/** Derivative 1 − tanh²(x) as 4·σ(2x)·σ(−2x): exact where tanh(x) rounds to ±1. */
+export const tanh = unaryOp('tanh', Unary.Tanh, (g, x) => mul(g, mul(mul(sigmoidOf(scaled(x, 2)), sigmoidOf(scaled(x, -2))), 4)));
+
+const softplusOp = op<number>({
+  name: 'softplus',
+  forward: ([x], beta) => scaled(unaryKernel(scaled(x, beta), Unary.Softplus), 1 / beta),
+  vjp: (g, [x], _y, beta) => [mul(g, sigmoidOf(scaled(x, beta)))],
+});
+/**
+ * (1/β)·ln(1 + e^(βx)) as (1/β)·(max(βx, 0) + ln(1 + e^-|βx|)): no overflow,
+ * softplus(1000) = 1000, softplus(-1000) = 0, and exact everywhere (no threshold shortcut).
+ */
+export function softplus(x: Tensor, options?: SoftplusOptions): Tensor {
+  checkTensor('softplus', 'input', x);
+  return softplusOp([x], softplusOptions('softplus', options).beta);
 }
-
-/** 1 / (1 + e^-x), without overflow at either end. */
-export const sigmoid = map('sigmoid', Unary.Sigmoid, (g, _x, y) => mul(g, mul(y, sub(1, y))));
-export const tanh = map('tanh', Unary.Tanh, (g, _x, y) => mul(g, sub(1, square(y))));
-/** ln(1 + e^x) as max(x, 0) + ln(1 + e^-|x|): softplus(1000) = 1000, softplus(-1000) = 0, no overflow. */
-export const softplus = map('softplus', Unary.Softplus, (g, x) => mul(g, unaryKernel(x, Unary.Sigmoid)));
 
 /** ln σ(x) = x - softplus(x) = -softplus(-x): the stable form (torch.nn.functional.logsigmoid). */
 export function logSigmoid(x: Tensor): Tensor {
@@ -68,8 +82,8 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
   return logSoftmaxOp([x], alongDim('logSoftmax', x, dim));
 }
 
-function checkNumber(name: string, what: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ArgumentError(name, `${what} must be a finite number, got ${String(value)}`);
+function finite(name: string, what: string, value: unknown): number {
+  checkNumber(name, what, value);
   return value;
 }
 
@@ -91,7 +105,7 @@ const leakyReluOp = op<number>({
 /** x for x > 0, slope · x below (default slope 0.01, as PyTorch). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   assertTensor(x, 'leakyRelu');
-  return leakyReluOp([x], checkNumber('leakyRelu', 'negativeSlope', negativeSlope));
+  return leakyReluOp([x], finite('leakyRelu', 'negativeSlope', negativeSlope));
 }
 
 const preluOp = op({
@@ -130,22 +144,93 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   return preluOp([x, reshape(weight, shape)], undefined);
 }
 
-const relu6Op = op({
-  name: 'relu6',
-  forward: ([x]) => unaryKernel(x, Unary.Clamp, 0, 6),
-  vjp: (g, [x]) => [mul(g, unaryKernel(x, Unary.Inside, 0, 6))],
+const hardtanhOp = op<[number, number]>({
+  name: 'hardtanh',
+  forward: ([x], [lo, hi]) => unaryKernel(x, Unary.Clamp, lo, hi),
+  vjp: (g, [x], _y, [lo, hi]) => [mul(g, unaryKernel(x, Unary.Inside, lo, hi))],
   kinks: [
     {
-      at: 'x = 0 or x = 6',
-      returns: '0 at both bounds (PyTorch: hardtanh passes the gradient only strictly inside)',
-      probe: { inputs: [[0, 6]], call: (x) => relu6(x), grads: [[0, 0]] },
+      at: 'x = min or x = max',
+      returns: '0 at both bounds (PyTorch: hardtanh passes the gradient only strictly inside, unlike clamp)',
+      probe: { inputs: [[-1, 1]], call: (x) => hardtanh(x), grads: [[0, 0]] },
     },
   ],
 });
-/** min(max(x, 0), 6). */
-export function relu6(x: Tensor): Tensor {
-  assertTensor(x, 'relu6');
-  return relu6Op([x], undefined);
+
+function hardtanhAs(name: string, x: Tensor, min: number, max: number): Tensor {
+  checkTensor(name, 'input', x);
+  return hardtanhOp([x], hardtanhBounds(name, min, max));
+}
+
+/** min(max(x, min), max) (default [-1, 1]), with gradient 0 at the bounds as PyTorch's hardtanh. */
+export function hardtanh(x: Tensor, min = -1, max = 1): Tensor {
+  return hardtanhAs('hardtanh', x, min, max);
+}
+
+/** min(max(x, 0), 6): hardtanh on [0, 6]. */
+export const relu6: (x: Tensor) => Tensor = composite(
+  'relu6',
+  [
+    {
+      at: 'x = 0 or x = 6',
+      returns: "0 at both bounds, hardtanh's choice (PyTorch)",
+      probe: { inputs: [[0, 6]], call: (x) => relu6(x), grads: [[0, 0]] },
+    },
+  ],
+  (x: Tensor) => hardtanhAs('relu6', x, 0, 6),
+);
+
+const siluOp = op({
+  name: 'silu',
+  forward: ([x]) => mul(x, sigmoidOf(x)),
+  // σ(x)·(1 + x·(1 − σ(x))), the 1 − σ(x) as σ(−x).
+  vjp: (g, [x]) => [mul(g, mul(sigmoidOf(x), add(mul(x, sigmoidOf(neg(x))), 1)))],
+});
+/** x·σ(x) (also called swish). */
+export function silu(x: Tensor): Tensor {
+  checkTensor('silu', 'input', x);
+  return siluOp([x], undefined);
+}
+
+const GELU_KAPPA = 0.044715;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** Φ(x) = ½·erfc(−x/√2): exact (relative) far into the left tail, where ½(1 + erf) would cancel. */
+const normalCdf = (x: Tensor) => scaled(unaryKernel(scaled(x, -Math.SQRT1_2), Unary.Erfc), 0.5);
+/** 2u, u = √(2/π)(x + 0.044715x³), so that ½(1 + tanh u) = σ(2u), which does not cancel. */
+const twiceTanhArgument = (x: Tensor) => scaled(mul(x, add(mul(square(x), GELU_KAPPA), 1)), 2 * SQRT_2_OVER_PI);
+
+const geluOp = op<'none' | 'tanh'>({
+  name: 'gelu',
+  forward: ([x], approximate) => mul(x, approximate === 'none' ? normalCdf(x) : sigmoidOf(twiceTanhArgument(x))),
+  vjp: (g, [x], _y, approximate) => {
+    if (approximate === 'none') {
+      // Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
+      const pdf = scaled(exp(scaled(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+      return [mul(g, add(normalCdf(x), mul(x, pdf)))];
+    }
+    // σ(2u) + x·σ(2u)·σ(−2u)·(2u)', (2u)' = 2√(2/π)(1 + 3·0.044715x²).
+    const v = twiceTanhArgument(x);
+    const s = sigmoidOf(v);
+    const dv = scaled(add(mul(square(x), 3 * GELU_KAPPA), 1), 2 * SQRT_2_OVER_PI);
+    return [mul(g, add(s, mul(mul(x, mul(s, sigmoidOf(neg(v)))), dv)))];
+  },
+});
+/** The Gaussian error linear unit x·Φ(x), or with { approximate: 'tanh' } its tanh approximation, as PyTorch's gelu. */
+export function gelu(x: Tensor, options?: GeluOptions): Tensor {
+  checkTensor('gelu', 'input', x);
+  return geluOp([x], geluApproximation('gelu', options));
+}
+
+const softsignOp = op({
+  name: 'softsign',
+  forward: ([x]) => div(x, add(abs(x), 1)),
+  vjp: (g, [x]) => [div(g, square(add(abs(x), 1)))],
+});
+/** x / (1 + |x|); derivative 1 / (1 + |x|)², smooth at 0. */
+export function softsign(x: Tensor): Tensor {
+  checkTensor('softsign', 'input', x);
+  return softsignOp([x], undefined);
 }
 
 /** concat(relu(x), relu(-x)) on the last dimension, which doubles. */
@@ -168,8 +253,8 @@ export const crelu: (x: Tensor, options?: ReluOptions) => Tensor = composite(
 const eluOp = op<number>({
   name: 'elu',
   forward: ([x], alpha) => where(unaryKernel(x, Unary.Step, 0), x, mul(expm1(x), alpha)),
-  // Below 0 the derivative α·e^x is y + α.
-  vjp: (g, [x], y, alpha) => [mul(g, where(unaryKernel(x, Unary.Step, 0), 1, add(y, alpha)))],
+  // α·e^x below 0, from x: as y + α it rounds to 0 once e^x is below α's last bit (x = −700: 1e-304, not 0).
+  vjp: (g, [x], _y, alpha) => [mul(g, where(unaryKernel(x, Unary.Step, 0), 1, mul(exp(x), alpha)))],
   kinks: [
     {
       at: 'x = 0 (a kink unless alpha = 1)',
@@ -181,5 +266,5 @@ const eluOp = op<number>({
 /** x for x > 0, alpha · (e^x - 1) below (default alpha 1). */
 export function elu(x: Tensor, alpha = 1): Tensor {
   assertTensor(x, 'elu');
-  return eluOp([x], checkNumber('elu', 'alpha', alpha));
+  return eluOp([x], finite('elu', 'alpha', alpha));
 }

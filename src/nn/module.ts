@@ -1,6 +1,7 @@
 // Modules: containers of parameters with PyTorch's names ("0.weight") and
 // state dicts, so a model saved here loads into the equivalent torch.nn model.
 import type { Backend } from '../backend/backend.js';
+import { checkOneOf } from '../check.js';
 import { ArgumentError, CheckpointError, ShapeError } from '../errors.js';
 import { checkBoolean, checkObject, withDefaults } from '../check.js';
 import { checkRecord, type FLOAT_LABELS } from '../io/records.js';
@@ -11,6 +12,7 @@ import { fmt, sameShape } from '../shape.js';
 import { noGrad } from '../tape.js';
 import { Tensor, tensor } from '../tensor.js';
 import * as F from './functional.js';
+import { geluApproximation, hardtanhBounds, softplusOptions, type GeluOptions, type SoftplusOptions } from './options.js';
 
 interface Param {
   tensor: Tensor;
@@ -186,12 +188,19 @@ function parameter(values: ArrayLike<number>, shape: number[], backend?: Backend
   return tensor(values, shape, { backend, requiresGrad: true }).keep();
 }
 
-export type Init = 'he' | 'xavier';
+export type Init = 'he' | 'xavier' | 'pytorch';
+const INITS: readonly Init[] = ['he', 'xavier', 'pytorch'];
 
 export interface LinearOptions {
-  /** Add a learnable bias (default true); biases start at 0. */
+  /** Add a learnable bias (default true); it starts at 0, except with init 'pytorch'. */
   bias?: boolean;
-  /** 'he' (default): normal, std √(2/in), for ReLU; 'xavier': uniform in ±√(6/(in+out)), for tanh/sigmoid. */
+  /**
+   * 'he' (default): weights normal with std √(2/in) and biases 0, which keeps
+   * the scale of ReLU activations (MLP's default) from layer to layer;
+   * 'xavier': uniform in ±√(6/(in+out)), for tanh/sigmoid; 'pytorch':
+   * torch.nn.Linear's default, weight and bias uniform in ±1/√in (the same
+   * distribution, drawn from this library's generator, not torch's).
+   */
   init?: Init;
   /** Seed for the initial weights; without it (and without generator) the default generator (manualSeed) is used. */
   seed?: number;
@@ -225,18 +234,21 @@ export class Linear extends Module {
     checkPositiveInt(inFeatures, 'inFeatures', 'Linear');
     checkPositiveInt(outFeatures, 'outFeatures', 'Linear');
     const init = options.init ?? 'he';
-    if (init !== 'he' && init !== 'xavier') throw new ArgumentError('Linear', `init must be 'he' or 'xavier', got ${JSON.stringify(init)}`);
+    checkOneOf('Linear', 'init', init, INITS);
     const g = generatorFor(options);
+    const hasBias = options.bias ?? true;
+    const fill = (values: Float64Array, draw: () => number) => values.forEach((_, i) => (values[i] = draw()));
+    const uniform = (bound: number) => () => bound * (2 * g.uniform() - 1);
     const w = new Float64Array(inFeatures * outFeatures);
-    if (init === 'he') {
-      const std = Math.sqrt(2 / inFeatures);
-      for (let i = 0; i < w.length; i++) w[i] = std * g.normal();
-    } else {
-      const bound = Math.sqrt(6 / (inFeatures + outFeatures));
-      for (let i = 0; i < w.length; i++) w[i] = bound * (2 * g.uniform() - 1);
+    const b = new Float64Array(outFeatures);
+    if (init === 'he') fill(w, () => Math.sqrt(2 / inFeatures) * g.normal());
+    else if (init === 'xavier') fill(w, uniform(Math.sqrt(6 / (inFeatures + outFeatures))));
+    else {
+      fill(w, uniform(1 / Math.sqrt(inFeatures)));
+      if (hasBias) fill(b, uniform(1 / Math.sqrt(inFeatures)));
     }
     this.weight = this.registerParameter('weight', parameter(w, [inFeatures, outFeatures], options.backend), { transposed: true });
-    this.bias = options.bias ?? true ? this.registerParameter('bias', parameter(new Float64Array(outFeatures), [outFeatures], options.backend)) : null;
+    this.bias = hasBias ? this.registerParameter('bias', parameter(b, [outFeatures], options.backend)) : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -287,9 +299,54 @@ export class Sigmoid extends Module {
   }
 }
 
+/** softplus(βx)/β, exact at every x (the threshold is accepted for PyTorch compatibility, not used). */
 export class Softplus extends Module {
+  readonly options: Required<SoftplusOptions>;
+  constructor(options: SoftplusOptions = {}) {
+    super();
+    this.options = softplusOptions('Softplus', options);
+  }
   forward(x: Tensor): Tensor {
-    return F.softplus(x);
+    return F.softplus(x, this.options);
+  }
+}
+
+/** min(max(x, min), max), default [-1, 1], as torch.nn.Hardtanh. */
+export class Hardtanh extends Module {
+  readonly min: number;
+  readonly max: number;
+  constructor(min = -1, max = 1) {
+    super();
+    [this.min, this.max] = hardtanhBounds('Hardtanh', min, max);
+  }
+  forward(x: Tensor): Tensor {
+    return F.hardtanh(x, this.min, this.max);
+  }
+}
+
+/** x·σ(x). */
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor {
+    return F.silu(x);
+  }
+}
+
+/** x·Φ(x), or its tanh approximation with { approximate: 'tanh' }, as torch.nn.GELU. */
+export class GELU extends Module {
+  readonly approximate: 'none' | 'tanh';
+  constructor(options: GeluOptions = {}) {
+    super();
+    this.approximate = geluApproximation('GELU', options);
+  }
+  forward(x: Tensor): Tensor {
+    return F.gelu(x, { approximate: this.approximate });
+  }
+}
+
+/** x / (1 + |x|). */
+export class Softsign extends Module {
+  forward(x: Tensor): Tensor {
+    return F.softsign(x);
   }
 }
 
@@ -337,6 +394,10 @@ export const activations = {
   leakyRelu: () => new LeakyReLU(),
   elu: () => new ELU(),
   prelu: ({ backend }) => new PReLU(1, { backend }),
+  hardtanh: () => new Hardtanh(),
+  silu: () => new SiLU(),
+  gelu: () => new GELU(),
+  softsign: () => new Softsign(),
 } satisfies Record<string, (options: { backend?: Backend }) => Module>;
 
 export type ActivationName = keyof typeof activations;

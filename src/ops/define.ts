@@ -3,10 +3,13 @@
 // derivatives.yaml). Every op registers its spec here, so the kink table in
 // docs/kinks.md and the kink probes in test/ are generated from the same data.
 import { anomaly, callSite, checkFinite } from '../anomaly.js';
+import type { Unary } from '../backend/opcodes.js';
+import { checkTensor } from '../check.js';
 import { ArgumentError } from '../errors.js';
 import { Storage, inScope } from '../storage.js';
 import { record, noGrad } from '../tape.js';
 import { Tensor, checkInputs, type NestedArray } from '../tensor.js';
+import { unaryKernel } from './broadcast.js';
 
 /** An exact evaluation at a kink: the op applied to `inputs` must return `grads` (upstream all ones). */
 export interface KinkProbe {
@@ -77,6 +80,15 @@ export function op<P = undefined>(spec: OpSpec<P>): (inputs: readonly Tensor[], 
         for (const t of saved) visit(t.storage);
       },
     );
+  };
+}
+
+/** A map x -> f(x) by one unary kernel, its derivative given in terms of x, the output y and the upstream g. */
+export function unaryOp(name: string, kernel: Unary, vjp: (g: Tensor, x: Tensor, y: Tensor) => Tensor, kinks?: readonly Kink[]) {
+  const apply = op({ name, forward: ([x]) => unaryKernel(x, kernel), vjp: (g, [x], y) => [vjp(g, x, y)], kinks });
+  return (x: Tensor): Tensor => {
+    checkTensor(name, 'input', x);
+    return apply([x], undefined);
   };
 }
 

@@ -4,7 +4,7 @@ import { ArgumentError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor, checkInputs, empty, full, type TensorLike } from '../tensor.js';
 import { binaryKernel, expandTo, lift, sumTo, unaryKernel } from './broadcast.js';
-import { op, type KinkProbe } from './define.js';
+import { op, unaryOp, type KinkProbe } from './define.js';
 
 // Inside vjps these run without recording; they are the ops below.
 const times = (a: Tensor, b: Tensor) => binaryKernel(Binary.Mul, a, b, 'mul');
@@ -78,19 +78,14 @@ export const div = (a: TensorLike, b: TensorLike) => divOp(lift(a, b, 'div'), un
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => maximumOp(lift(a, b, 'maximum'), undefined);
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => minimumOp(lift(a, b, 'minimum'), undefined);
 
-/** A map x -> f(x) with the derivative given in terms of x, the output y and the upstream g. */
-function unaryOp(name: string, kernel: Unary, vjp: (g: Tensor, x: Tensor, y: Tensor) => Tensor, kinks?: Parameters<typeof op>[0]['kinks']) {
-  const apply = op({ name, forward: ([x]) => unaryKernel(x, kernel), vjp: (g, [x], y) => [vjp(g, x, y)], kinks });
-  return (x: Tensor) => apply([x], undefined);
-}
-
 const over = (g: Tensor, d: Tensor) => binaryKernel(Binary.Div, g, d, 'div');
 
 export const neg = unaryOp('neg', Unary.Neg, (g) => unaryKernel(g, Unary.Neg));
 export const exp = unaryOp('exp', Unary.Exp, (g, _x, y) => times(g, y));
 export const log = unaryOp('log', Unary.Log, (g, x) => over(g, x));
 export const log1p = unaryOp('log1p', Unary.Log1p, (g, x) => over(g, unaryKernel(x, Unary.Affine, 1, 1)));
-export const expm1 = unaryOp('expm1', Unary.Expm1, (g, _x, y) => times(g, unaryKernel(y, Unary.Affine, 1, 1)));
+// From x, not as y + 1: where e^x is far below 1, y + 1 rounds it away.
+export const expm1 = unaryOp('expm1', Unary.Expm1, (g, x) => times(g, unaryKernel(x, Unary.Exp)));
 export const sqrt = unaryOp('sqrt', Unary.Sqrt, (g, _x, y) => over(g, unaryKernel(y, Unary.Affine, 2, 0)));
 export const square = unaryOp('square', Unary.Square, (g, x) => times(g, unaryKernel(x, Unary.Affine, 2, 0)));
 export const abs = unaryOp('abs', Unary.Abs, (g, x) => times(g, unaryKernel(x, Unary.Sign)), [
@@ -104,6 +99,16 @@ export const sign = unaryOp('sign', Unary.Sign, (g) => unaryKernel(g, Unary.Affi
     probe: { inputs: [[0]], call: (x) => sign(x), grads: [[0]] },
   },
 ]);
+
+/** (2/√π)·e^(−x²), the derivative of erf (no graph). */
+function erfSlope(x: Tensor, sign: 1 | -1): Tensor {
+  const minusSquare = unaryKernel(unaryKernel(x, Unary.Square), Unary.Affine, -1, 0);
+  return unaryKernel(unaryKernel(minusSquare, Unary.Exp), Unary.Affine, (sign * 2) / Math.sqrt(Math.PI), 0);
+}
+/** The error function (2/√π) ∫₀ˣ e^(−t²) dt. */
+export const erf = unaryOp('erf', Unary.Erf, (g, x) => times(g, erfSlope(x, 1)));
+/** 1 − erf(x), exact (relative) where erf(x) rounds to ±1: erfc(10) = 2.09e-45. */
+export const erfc = unaryOp('erfc', Unary.Erfc, (g, x) => times(g, erfSlope(x, -1)));
 
 const powOp = op<number>({
   name: 'pow',

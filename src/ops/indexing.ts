@@ -1,6 +1,8 @@
 // Integer indexing: gather rows (minibatches), pick one entry per row
 // (sparse losses), one-hot encoding. Index tensors are int32 and validated
-// before any kernel runs; they receive no gradient.
+// before any kernel runs; they receive no gradient. pickLabels and
+// oneHotLabels take labels a loss has already checked, in which −1 marks a
+// row without one (an ignored target).
 import { ArgumentError, BackendError, ShapeError } from '../errors.js';
 import { fmt } from '../shape.js';
 import { Tensor, empty, full } from '../tensor.js';
@@ -67,13 +69,21 @@ export function pick(x: Tensor, labels: Tensor): Tensor {
   if (labels.size !== x.shape[0]) {
     throw new ShapeError('pick', `labels has ${labels.size} entries but x has ${x.shape[0]} rows (shape ${fmt(x.shape)})`);
   }
-  return pickOp([x], labels);
+  return pickLabels(x, labels);
 }
+
+/** pick of checked labels: a row labelled −1 gives 0 and receives no gradient. */
+export const pickLabels = (x: Tensor, labels: Tensor): Tensor => pickOp([x], labels);
 
 /** A [B, classes] float tensor with a 1 at each row's label (no gradient). */
 export function oneHot(labels: Tensor, classes: number): Tensor {
   if (!Number.isInteger(classes) || classes < 1) throw new ArgumentError('oneHot', `classes must be a positive integer, got ${classes}`);
   checkIndex(labels, classes, 'oneHot', 'labels', labels);
+  return oneHotLabels(labels, classes);
+}
+
+/** oneHot of checked labels: a row labelled −1 stays zero. */
+export function oneHotLabels(labels: Tensor, classes: number): Tensor {
   const out = empty([labels.size, classes], labels.backend);
   labels.backend.kernels.oneHot(labels.ptr, out.ptr, labels.size, classes);
   return out;

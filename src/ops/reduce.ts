@@ -1,10 +1,13 @@
-// Reductions: sum, mean, max, min over all elements or along axes.
-import { Binary, Reduce } from '../backend/opcodes.js';
-import { normalizeAxis, stridesOf, broadcastStrides, sizeOf, type Shape } from '../shape.js';
+// Reductions: sum, mean, max, min, argmax, argmin and p-norms over all
+// elements or along axes, and cdist, the pairwise distances built on norm.
+import { Binary, Reduce, Unary } from '../backend/opcodes.js';
+import { checkBoolean, checkNumber, checkTensor } from '../check.js';
+import { ShapeError } from '../errors.js';
+import { fmt, normalizeAxis, stridesOf, broadcastStrides, sizeOf, type Shape } from '../shape.js';
 import { empty, full, type Tensor } from '../tensor.js';
-import { binaryKernel, expandTo, stridedCopy } from './broadcast.js';
-import { op } from './define.js';
-import { mul } from './elementwise.js';
+import { binaryKernel, expandTo, stridedCopy, unaryKernel } from './broadcast.js';
+import { composite, op } from './define.js';
+import { abs, div, mul, pow, sign, sqrt, square, sub, where } from './elementwise.js';
 import { reshape } from './shape.js';
 
 export type Axis = number | readonly number[] | undefined;
@@ -105,3 +108,100 @@ export function min(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return minOp([x], plan(x, axis, keepdims, 'min'));
 }
 
+
+/** The index of the first maximum (or minimum) along one axis, or of the flattened tensor: int32, no gradient. */
+function argExtreme(name: 'argmax' | 'argmin', kind: Reduce, x: Tensor, axis: number | undefined, keepdims: boolean): Tensor {
+  checkTensor(name, 'input', x);
+  checkBoolean(name, 'keepdims', keepdims);
+  if (x.size === 0) throw new ShapeError(name, `needs a non-empty tensor, got shape ${fmt(x.shape)}`);
+  const a = axis === undefined ? undefined : normalizeAxis(axis, x.rank, name);
+  if (a !== undefined && x.shape[a] === 0) throw new ShapeError(name, `axis ${axis} of shape ${fmt(x.shape)} is empty`);
+  const [outer, len, inner] = a === undefined ? [1, x.size, 1] : [sizeOf(x.shape.slice(0, a)), x.shape[a], sizeOf(x.shape.slice(a + 1))];
+  const shape = a === undefined ? (keepdims ? x.shape.map(() => 1) : []) : plan(x, a, keepdims, name).shape;
+  const out = empty(shape, x.backend, 'int32');
+  x.backend.kernels.argReduce(kind, x.ptr, out.ptr, outer, len, inner);
+  return out;
+}
+
+/** The int32 index of the largest value along axis (of the flattened tensor without one); ties give the first, a NaN counts as largest (PyTorch). */
+export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
+  return argExtreme('argmax', Reduce.Max, x, axis, keepdims);
+}
+
+/** The int32 index of the smallest value along axis (of the flattened tensor without one); ties give the first, a NaN counts as smallest (PyTorch). */
+export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
+  return argExtreme('argmin', Reduce.Min, x, axis, keepdims);
+}
+
+interface NormPlan extends Reduction {
+  p: number;
+}
+
+const normOp = op<NormPlan>({
+  name: 'norm',
+  forward: ([x], r) => {
+    const n = r.p === 2 ? sqrt(sum(square(x), r.axes, true)) : r.p === 1 ? sum(abs(x), r.axes, true) : pow(sum(pow(abs(x), r.p), r.axes, true), 1 / r.p);
+    return reshape(n, r.shape);
+  },
+  // d‖x‖_p/dx = sign(x)·|x|^(p−1) / ‖x‖^(p−1), and 0 where ‖x‖ = 0.
+  vjp: (g, [x], out, { p, kept }) => {
+    const n = reshape(out, kept);
+    const perNorm = where(unaryKernel(n, Unary.Step, 0), div(reshape(g, kept), p === 2 ? n : pow(n, p - 1)), 0);
+    const slope = p === 2 ? x : p === 1 ? sign(x) : mul(sign(x), pow(abs(x), p - 1));
+    return [mul(slope, perNorm)];
+  },
+  kinks: [
+    {
+      at: 'x = 0 (the zero vector)',
+      returns: "0, the subgradient of least norm (PyTorch's norm and cdist return 0 there)",
+      probe: { inputs: [[0, 0, 0]], call: (x) => norm(x), grads: [[0, 0, 0]] },
+    },
+    {
+      at: 'p = 1, an element x_i = 0',
+      returns: "0 for that element, abs's choice",
+      probe: { inputs: [[0, -2]], call: (x) => norm(x, undefined, false, 1), grads: [[0, -1]] },
+    },
+  ],
+});
+
+/**
+ * The p-norm (Σ|x|^p)^(1/p) over all elements or along axes (default p = 2,
+ * the Euclidean norm), as torch.linalg.vector_norm. At the zero vector its
+ * gradient is 0, the subgradient of least norm, not the 0/0 of d√s.
+ */
+export function norm(x: Tensor, axis?: Axis, keepdims = false, p = 2): Tensor {
+  checkTensor('norm', 'input', x);
+  checkBoolean('norm', 'keepdims', keepdims);
+  checkNumber('norm', 'p', p, { min: 1 });
+  return normOp([x], { ...plan(x, axis, keepdims, 'norm'), p });
+}
+
+/**
+ * Distances ‖x1_i − x2_j‖_p between the rows of x1 [N, D] and x2 [M, D]
+ * (or batches [B, N, D] and [B, M, D]), as torch.cdist: [N, M] (or [B, N, M]).
+ * Computed from the differences (exact, unlike ‖a‖² + ‖b‖² − 2a·b), which
+ * takes N·M·D elements of memory; the gradient at coincident points is 0.
+ */
+export const cdist: (x1: Tensor, x2: Tensor, p?: number) => Tensor = composite(
+  'cdist',
+  [
+    {
+      at: 'x1_i = x2_j (coincident points)',
+      returns: "0, norm's choice at the zero vector (PyTorch's cdist)",
+      probe: { inputs: [[[1, 2]], [[1, 2], [4, 6]]], call: (a, b) => cdist(a, b), grads: [[[-0.6, -0.8]], [[0, 0], [0.6, 0.8]]] },
+    },
+  ],
+  (x1, x2, p = 2) => {
+    checkTensor('cdist', 'x1', x1);
+    checkTensor('cdist', 'x2', x2, { backend: x1.backend });
+    checkNumber('cdist', 'p', p, { min: 1 });
+    const batched = x1.rank === 3;
+    if ((x1.rank !== 2 && !batched) || x2.rank !== x1.rank || x1.shape[x1.rank - 1] !== x2.shape[x2.rank - 1] || (batched && x1.shape[0] !== x2.shape[0])) {
+      throw new ShapeError('cdist', `expects [N, D] and [M, D] (or [B, N, D] and [B, M, D]), got ${fmt(x1.shape)} and ${fmt(x2.shape)}`);
+    }
+    const [n, d] = x1.shape.slice(-2);
+    const m = x2.shape[x2.rank - 2];
+    const lead = batched ? [x1.shape[0]] : [];
+    return norm(sub(reshape(x1, [...lead, n, 1, d]), reshape(x2, [...lead, 1, m, d])), -1, false, p);
+  },
+);

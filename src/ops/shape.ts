@@ -1,7 +1,7 @@
-// Ops that move data without arithmetic: reshape, transpose, concat, slice, expand.
+// Ops that move data without arithmetic: reshape, transpose, permute, concat, slice, expand.
+import { checkTensor } from '../check.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape.js';
-import { checkTensor } from '../check.js';
 import { Storage } from '../storage.js';
 import { Tensor, empty, full } from '../tensor.js';
 import { expandTo, stridedCopy, sumTo } from './broadcast.js';
@@ -31,16 +31,19 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return reshapeOp([x], resolveShape(x, shape));
 }
 
-function transposeKernel(x: Tensor): Tensor {
-  const [r, c] = x.shape;
-  const out = empty([c, r], x.backend, x.dtype);
-  stridedCopy(x, [1, c], out, [r, 1], [c, r], false);
+/** A copy of x with its axes in the order `dims` (no graph). */
+function permuteKernel(x: Tensor, dims: readonly number[]): Tensor {
+  const shape = dims.map((d) => x.shape[d]);
+  const strides = stridesOf(x.shape);
+  const out = empty(shape, x.backend, x.dtype);
+  stridedCopy(x, dims.map((d) => strides[d]), out, stridesOf(shape), shape, false);
   return out;
 }
+
 const transposeOp = op({
   name: 'transpose',
-  forward: ([x]) => transposeKernel(x),
-  vjp: (g) => [transposeKernel(g)],
+  forward: ([x]) => permuteKernel(x, [1, 0]),
+  vjp: (g) => [permuteKernel(g, [1, 0])],
 });
 /** The transpose of a 2-D tensor. */
 export function transpose(x: Tensor): Tensor {
@@ -48,7 +51,25 @@ export function transpose(x: Tensor): Tensor {
   return transposeOp([x], undefined);
 }
 
-/** Copies the block of `x` at `begin` with `size` into a new tensor, or back (accumulate into `into`). */
+const permuteOp = op<number[]>({
+  name: 'permute',
+  forward: ([x], dims) => permuteKernel(x, dims),
+  // The inverse permutation puts each axis back.
+  vjp: (g, _x, _y, dims) => [permuteKernel(g, dims.map((_, i) => dims.indexOf(i)))],
+});
+/** x with its axes reordered: axis i of the result is axis dims[i] of x (negative axes count from the end), as torch.permute. */
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  checkTensor('permute', 'input', x);
+  if (!Array.isArray(dims) || dims.length !== x.rank) {
+    throw new ShapeError('permute', `dims must list each of the ${x.rank} axes of shape ${fmt(x.shape)} once, got ${JSON.stringify(dims)}`);
+  }
+  const axes = dims.map((d) => normalizeAxis(d, x.rank, 'permute'));
+  if (new Set(axes).size !== axes.length) {
+    throw new ArgumentError('permute', `dims ${fmt(dims)} repeat an axis; each of the ${x.rank} axes must appear once`);
+  }
+  return permuteOp([x], axes);
+}
+
 /** Element offset of index `begin` in a row-major tensor of `shape`. */
 function offsetOf(shape: Shape, begin: readonly number[]): number {
   const s = stridesOf(shape);

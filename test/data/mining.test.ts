@@ -63,8 +63,24 @@ describe('triplet mining', () => {
   it('rejects mismatched labels, non-matrix embeddings and a bad margin', () => {
     const e = sg.tensor([[0], [1]], undefined, { backend: js64 });
     expect(() => batchHardTriplets(e, [0])).toThrow('batchHardTriplets: labels have 1 entries but embeddings have 2 rows');
-    expect(() => batchHardTriplets(sg.tensor([0, 1], undefined, { backend: js64 }), [0, 1])).toThrow(/float \[batch, dim\] tensor, got float64 \[2\]/);
+    expect(() => batchHardTriplets(sg.tensor([0, 1], undefined, { backend: js64 }), [0, 1])).toThrow(/batchHardTriplets: embeddings must be 2-D, got shape \[2\]/);
     expect(() => semiHardTriplets(e, [0, 1], { margin: 0 })).toThrow(/margin must be a finite number > 0/);
-    expect(() => batchHardTriplets(e, sg.tensor([0, 1], undefined, { backend: js64 }))).toThrow(/labels must be int32/);
+    expect(() => batchHardTriplets(e, sg.tensor([0, 1], undefined, { backend: js64 }))).toThrow(/batchHardTriplets: labels must be an int32 tensor/);
+  });
+
+  it('checks its inputs at the entry with typed errors: the indices it returns are int32 rows, not embeddings', () => {
+    const e = sg.tensor([[0], [1], [3]], undefined, { backend: js64 });
+    const ints = sg.tensor(new Int32Array([0, 1, 2]), [3, 1], { backend: js64 });
+    expect(() => batchHardTriplets(ints, [0, 0, 1])).toThrow(sg.BackendError);
+    expect(() => batchHardTriplets(ints, [0, 0, 1])).toThrow(/batchHardTriplets: embeddings must be a float tensor, got an int32 tensor/);
+    expect(() => batchHardTriplets(e, [0, 0.5, 1])).toThrow(/batchHardTriplets: labels\[1\] = 0.5 is not an integer class label/);
+    expect(() => batchHardTriplets(e, 'abc' as never)).toThrow(/batchHardTriplets: labels must be an int32 Tensor or an array of integers, got 'abc'/);
+    expect(() => batchHardTriplets(e, [0, 0, 1], { squard: true } as never)).toThrow(/batchHardTriplets: unknown option 'squard'; valid options are squared/);
+    expect(() => semiHardTriplets(e, [0, 0, 1], undefined as never)).toThrow(/semiHardTriplets: margin must be a finite number > 0, got undefined/);
+    // Passing the indices themselves to the loss is refused by the loss, naming it.
+    const t = batchHardTriplets(e, [0, 0, 1]);
+    expect(() => sg.losses.tripletMargin(t.anchor, t.positive, t.negative)).toThrow(/tripletMargin: input must be a float tensor, got an int32 tensor/);
+    const [a, p, n] = [t.anchor, t.positive, t.negative].map((i) => sg.gather(e, i));
+    expect(sg.losses.tripletMargin(a, p, n, { eps: 0, reduction: 'none' }).shape).toEqual([2]);
   });
 });

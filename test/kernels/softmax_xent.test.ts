@@ -69,6 +69,32 @@ describe('fused softmax cross-entropy kernels agree with the js reference', () =
     }
   });
 
+  it.each([[js64.label, js64] as const, ...byVariant])('a negative label ignores its row: loss 0 and gradient 0 there, the other rows unchanged (%s)', (_l, backend) => {
+    for (const [rows, cols] of shapes) {
+      scope(() => {
+        const k = backend.kernels;
+        const t = (v: ArrayLike<number>) => tensor(v, undefined, { backend });
+        const x = t(logits(rows, cols, rows + 2 * cols));
+        const all = Int32Array.from({ length: rows }, (_, r) => (r * 7 + 3) % cols);
+        const some = all.map((c, r) => (r % 4 === 1 ? -1 : c));
+        const run = (labels: Int32Array) => {
+          const y = tensor(labels, undefined, { backend });
+          const [lse, each, total, probs] = [t(new Array(rows).fill(0)), t(new Array(rows).fill(0)), t([0]), t(new Array(rows * cols).fill(0))];
+          k.softmaxXentSparse(x.ptr, y.ptr, lse.ptr, probs.ptr, each.ptr, rows, cols, 0.1, 1, 0);
+          k.softmaxXentSparse(x.ptr, y.ptr, lse.ptr, probs.ptr, total.ptr, rows, cols, 0.1, 0.5, 1);
+          const dx = t(new Array(rows * cols).fill(7));
+          k.softmaxXentSparseBackward(probs.ptr, y.ptr, t(new Array(rows).fill(1)).ptr, 1, dx.ptr, rows, cols, 0.1, 1);
+          return { each: Array.from(each.data()), total: total.item(), dx: Array.from(dx.data()) };
+        };
+        const [full, ignored] = [run(all), run(some)];
+        ignored.each.forEach((v, r) => expect(v).toBe(some[r] < 0 ? 0 : full.each[r]));
+        ignored.dx.forEach((v, i) => expect(v).toBe(some[Math.floor(i / cols)] < 0 ? 0 : full.dx[i]));
+        const kept = full.each.reduce((a, v, r) => a + (some[r] < 0 ? 0 : v), 0);
+        expect(Math.abs(ignored.total - 0.5 * kept)).toBeLessThanOrEqual(1e-5 * Math.max(1, kept));
+      });
+    }
+  });
+
   it.each(byVariant)('dense targets (rows of any non-negative mass), forward and backward (%s)', (_l, backend) => {
     for (const [rows, cols] of shapes) {
       agree(backend, (b, t) => {

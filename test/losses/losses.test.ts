@@ -17,6 +17,8 @@ const values = (t: Tensor) => Array.from(t.data());
 const classesFor = (rows: number, classes: number) => Array.from({ length: rows }, (_, i) => (i * 5 + 2) % classes);
 const signsFor = (n: number) => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1));
 const bitsFor = (n: number) => Array.from({ length: n }, (_, i) => i % 2);
+/** Every third label replaced by −100, PyTorch's default ignoreIndex. */
+const ignoring = (labels: number[]) => labels.map((c, i) => (i % 3 === 1 ? -100 : c));
 const positive = (g: { uniform(): number }) => 0.2 + 3 * g.uniform();
 
 describeOpTable('regression losses', [
@@ -64,7 +66,29 @@ describeOpTable('classification losses', [
     fn: (x, t) => losses.crossEntropy(x, F.softmax(t), { weight: on(x, [1, 3]), labelSmoothing: 0.3, reduction: 'none' }),
     shapes: (n) => [[n, 2], [n, 2]],
   },
+  {
+    name: 'crossEntropy, [B, C, d] with ignored targets',
+    fn: (x) => losses.crossEntropy(x, ignoring(classesFor(2 * x.shape[2], 3)), { labelSmoothing: 0.1 }),
+    shapes: (n) => [[2, 3, n]],
+  },
+  {
+    name: "crossEntropy, [B, C, h, w], weights, ignoreIndex 1, 'none'",
+    fn: (x) => losses.crossEntropy(x, tensor(new Int32Array(classesFor(2 * x.shape[2] * 2, 4)), [2, x.shape[2], 2], { backend: x.backend }), {
+      weight: on(x, [0.5, 2, 1, 3]), ignoreIndex: 1, reduction: 'none',
+    }),
+    shapes: (n) => [[2, 4, n, 2]],
+  },
+  {
+    name: 'crossEntropy, dense target [B, C, d]',
+    fn: (x, t) => losses.crossEntropy(x, F.softmax(t, 1), { labelSmoothing: 0.2 }),
+    shapes: (n) => [[2, 3, n], [2, 3, n]],
+  },
   { name: 'nllLoss', fn: (x) => losses.nllLoss(F.logSoftmax(x), classesFor(x.shape[0], 3)), shapes: (n) => [[n, 3]] },
+  {
+    name: 'nllLoss, [B, C, d], weighted, with ignored targets',
+    fn: (x) => losses.nllLoss(x, ignoring(classesFor(2 * x.shape[2], 3)), { weight: on(x, [0.2, 1, 4]) }),
+    shapes: (n) => [[2, 3, n]],
+  },
   {
     name: 'nllLoss, weighted',
     fn: (x) => losses.nllLoss(x, classesFor(x.shape[0], 3), { weight: on(x, [0.2, 1, 4]) }),
@@ -101,6 +125,19 @@ describeOpTable('margin losses', [
   { name: 'hinge', fn: (s) => losses.hinge(s, signsFor(s.size)), shapes: (n) => [[n]], kinks: [[[-1, 1, 0.5]]] },
   { name: 'squaredHinge', fn: (s) => losses.squaredHinge(s, signsFor(s.size)), shapes: (n) => [[n]] },
   { name: 'perceptron', fn: (s) => losses.perceptron(s, signsFor(s.size)), shapes: (n) => [[n]], kinks: [[[0, 0, 1]]] },
+  { name: 'softMargin', fn: (s) => losses.softMargin(s, signsFor(s.size)), shapes: (n) => [[2, n]], sample: (g) => 5 * g.normal() },
+  {
+    name: 'crammerSingerHinge',
+    fn: (s) => losses.crammerSingerHinge(s, classesFor(s.shape[0], 3)),
+    shapes: (n) => [[n, 3]],
+    // labels [2, 1]: row 0 on the margin (0 − 1 + 1 = 0), row 1 a tie of classes 0 and 2.
+    kinks: [[[[0, -5, 1], [2, 1, 2]]]],
+  },
+  {
+    name: "crammerSingerHinge, margin 2, 'none'",
+    fn: (s) => losses.crammerSingerHinge(s, classesFor(s.shape[0], 5), { margin: 2, reduction: 'none' }),
+    shapes: (n) => [[n, 5]],
+  },
   {
     name: 'multiclassHinge',
     fn: (s) => losses.multiclassHinge(s, classesFor(s.shape[0], 3)),
@@ -130,7 +167,34 @@ describeOpTable('margin losses', [
     fn: (a, p, n) => losses.tripletMargin(a, p, n, { p: 1, swap: true, margin: 2, reduction: 'none' }),
     shapes: (n) => [[n, 3], [n, 3], [n, 3]],
   },
+  {
+    name: 'tripletMargin, a = p with eps 0',
+    fn: (a, p, n) => losses.tripletMargin(a, p, n, { margin: 10, eps: 0, reduction: 'sum' }),
+    shapes: (n) => [[n, 2], [n, 2], [n, 2]],
+    kinks: [[[[1, 1]], [[1, 1]], [[4, 5]]]],
+  },
+  {
+    name: 'batchHardTripletLoss',
+    fn: (e) => losses.batchHardTripletLoss(e, Array.from({ length: e.shape[0] }, (_, i) => i % 3), { margin: 2 }),
+    shapes: (n) => [[n + 5, 2]],
+    // Anchor 0: positive 1 at distance 1, negative 2 at 3, zero slack at margin 2; rows 0 and 3 coincide.
+    kinks: [[[[0, 0], [1, 0], [3, 0], [0, 0], [5, 5]]]],
+  },
   { name: 'contrastive', fn: (a, b) => losses.contrastive(a, b, bitsFor(a.shape[0]), { margin: 2 }), shapes: (n) => [[n, 3], [n, 3]] },
+  {
+    name: 'contrastive, eps 0, at D = 0',
+    fn: (a, b) => losses.contrastive(a, b, bitsFor(a.shape[0]), { margin: 2, eps: 0 }),
+    shapes: (n) => [[n, 3], [n, 3]],
+    // Pair 0 similar and pair 1 dissimilar, both at D = 0.
+    kinks: [[[[1, 2, 3], [0, 1, 0]], [[1, 2, 3], [0, 1, 0]]]],
+  },
+  { name: 'pairwiseDistance', fn: (a, b) => losses.pairwiseDistance(a, b), shapes: (n) => [[n, 3], [n, 3]] },
+  {
+    name: 'pairwiseDistance, p = 1, eps 0, keepdim',
+    fn: (a, b) => losses.pairwiseDistance(a, b, { p: 1, eps: 0, keepdim: true }),
+    shapes: (n) => [[n, 3], [n, 3]],
+    kinks: [[[[1, 2, 3]], [[1, 0, 3]]]],
+  },
   { name: 'cosineSimilarity', fn: (a, b) => losses.cosineSimilarity(a, b), shapes: (n) => [[n, 4], [n, 4]] },
   {
     name: 'cosineEmbedding',
@@ -426,7 +490,7 @@ describe('bad input: typed errors naming the loss and the offending value, befor
 
   it('shape mismatches, empty batches, other backends', () => {
     expect(() => losses.mse(s, v)).toThrow(/mse: target has shape \[2\] but the input has shape \[2, 3\]/);
-    expect(() => losses.crossEntropy(v, [0, 1])).toThrow(/crossEntropy: expects a \[batch, classes\] tensor, got shape \[2\]/);
+    expect(() => losses.crossEntropy(v, [0, 1])).toThrow(/crossEntropy: expects a \[batch, classes\] or \[batch, classes, d1, …\] tensor, got shape \[2\]/);
     expect(() => losses.crossEntropy(s, tensor([[1, 0], [0, 1]], undefined, { backend: js64 }))).toThrow(ShapeError);
     const empty = tensor([], [0, 3], { backend: js64 });
     expect(() => losses.crossEntropy(empty, [])).toThrow(/crossEntropy: empty batch/);

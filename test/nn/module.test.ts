@@ -50,6 +50,22 @@ describe('Linear', () => {
     expect(variance / (bound ** 2 / 3)).toBeLessThan(1.02);
   });
 
+  it("PyTorch's init: weight and bias uniform within ±1/√in (kaiming_uniform with a = √5), variance bound²/3", () => {
+    const torchLike = new Linear(400, 300, { seed: 2, init: 'pytorch', backend: js64 });
+    const bound = 1 / Math.sqrt(400);
+    for (const [t, n] of [[torchLike.weight, 120_000], [torchLike.bias!, 300]] as const) {
+      const u = values(t);
+      expect(u.length).toBe(n);
+      expect(Math.max(...u.map(Math.abs))).toBeLessThanOrEqual(bound);
+      expect(Math.max(...u.map(Math.abs))).toBeGreaterThan(0.95 * bound);
+      const variance = u.reduce((a, b) => a + b * b, 0) / u.length;
+      expect(variance / (bound ** 2 / 3)).toBeGreaterThan(n > 1000 ? 0.98 : 0.8);
+      expect(variance / (bound ** 2 / 3)).toBeLessThan(n > 1000 ? 1.02 : 1.2);
+    }
+    // The weights do not depend on whether a bias is drawn after them.
+    expect(values(new Linear(400, 300, { seed: 2, init: 'pytorch', bias: false, backend: js64 }).weight)).toEqual(values(torchLike.weight));
+  });
+
   it('the same seed gives the same weights; another seed, others', () => {
     const a = new Linear(5, 4, { seed: 3, backend: js64 });
     const b = new Linear(5, 4, { seed: 3, backend: js64 });
@@ -62,7 +78,7 @@ describe('Linear', () => {
     expect(new Linear(2, 2, { bias: false, backend: js64 }).namedParameters().map(([n]) => n)).toEqual(['weight']);
     expect(() => new Linear(0, 3)).toThrow(sg.ArgumentError);
     expect(() => new Linear(2, 1.5)).toThrow(/outFeatures must be a positive integer, got 1.5/);
-    expect(() => new Linear(2, 3, { init: 'kaiming' as 'he' })).toThrow(/init must be 'he' or 'xavier'/);
+    expect(() => new Linear(2, 3, { init: 'kaiming' as 'he' })).toThrow(/init must be one of 'he', 'xavier', 'pytorch', got 'kaiming'/);
     const layer = new Linear(3, 2, { backend: js64 });
     expect(() => layer.forward(sg.tensor([[1, 2]], undefined, { backend: js64 }))).toThrow(/Linear\(3, 2\) expects input \[batch, 3\], got \[1, 2\]/);
   });

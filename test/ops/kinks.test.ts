@@ -37,7 +37,7 @@ function renderTable(): string {
 
 describe('kinks', () => {
   it('every non-smooth core op declares its kinks', () => {
-    for (const name of ['relu', 'abs', 'sign', 'clamp', 'maximum', 'minimum', 'max', 'min']) {
+    for (const name of ['relu', 'abs', 'sign', 'clamp', 'maximum', 'minimum', 'max', 'min', 'norm', 'cdist', 'hardtanh']) {
       expect(opTable.get(name)?.kinks.length, name).toBeGreaterThan(0);
     }
   });

@@ -112,7 +112,7 @@ describe('bad input', () => {
     ['data that is not a Dataset', () => fit(model, [[1, 2]] as never, base), ArgumentError, /data must be a Dataset or a DataLoader/],
     ["a loss that is not a scalar (reduction 'none')", () => fit(model, train, { ...base, loss: (o, y) => losses.crossEntropy(o, y, { reduction: 'none' }) }), ShapeError, /fit: loss must return a one-element Tensor .*got shape \[32\]/],
     ['a misspelt option', () => fit(model, train, { ...base, epoch: 5 } as never), ArgumentError,
-      /^fit: unknown option 'epoch'; valid options are loss, metrics, targets, batchSize, optimizer, epochs, validationBatchSize, shuffle, seed, dropLast, validation, regularizer, scheduler, schedulerStep, earlyStopping, callbacks$/],
+      /^fit: unknown option 'epoch'; valid options are loss, metrics, targets, batchSize, optimizer, epochs, validationBatchSize, shuffle, seed, dropLast, validation, regularizer, scheduler, schedulerStep, earlyStopping, callbacks, yieldEvery$/],
     ['a misspelt validation batch size', () => fit(model, train, { ...base, validation: val, valBatchSize: 8 } as never), ArgumentError, /unknown option 'valBatchSize'/],
     ['validationBatchSize < 1', () => fit(model, train, { ...base, validation: val, validationBatchSize: 0 }), ArgumentError, /fit: validationBatchSize must be an integer >= 1, got 0/],
     ['a misspelt earlyStopping option', () => fit(model, train, { ...base, earlyStopping: { patience: 2, monitr: 'loss' } as never }), ArgumentError,

@@ -18,18 +18,28 @@ export function indexingKernels(v: JsViews) {
         for (let c = 0; c < cols; c++) f[dst + c] += f[(g / e) + r * cols + c];
       }
     },
+    // A negative label marks a row without one: pick gives 0, pickBackward adds nothing, oneHot leaves the row zero.
     pick(x: number, labels: number, out: number, rows: number, cols: number): void {
       const f = v.f;
-      for (let r = 0; r < rows; r++) f[(out / e) + r] = f[(x / e) + r * cols + v.i32[(labels / 4) + r]];
+      for (let r = 0; r < rows; r++) {
+        const c = v.i32[v.at32(labels) + r];
+        f[v.at(out) + r] = c < 0 ? 0 : f[v.at(x) + r * cols + c];
+      }
     },
     pickBackward(g: number, labels: number, dx: number, rows: number, cols: number): void {
       const f = v.f;
-      for (let r = 0; r < rows; r++) f[(dx / e) + r * cols + v.i32[(labels / 4) + r]] += f[(g / e) + r];
+      for (let r = 0; r < rows; r++) {
+        const c = v.i32[v.at32(labels) + r];
+        if (c >= 0) f[v.at(dx) + r * cols + c] += f[v.at(g) + r];
+      }
     },
     oneHot(labels: number, out: number, rows: number, classes: number): void {
       const f = v.f;
-      f.fill(0, out / e, (out / e) + rows * classes);
-      for (let r = 0; r < rows; r++) f[(out / e) + r * classes + v.i32[(labels / 4) + r]] = 1;
+      f.fill(0, v.at(out), v.at(out) + rows * classes);
+      for (let r = 0; r < rows; r++) {
+        const c = v.i32[v.at32(labels) + r];
+        if (c >= 0) f[v.at(out) + r * classes + c] = 1;
+      }
     },
   };
 }

@@ -21,5 +21,20 @@ export function reduceKernels(v: JsViews) {
           f[(out / e) + o * inner + i] = acc;
         }
     },
+    argReduce(op: Reduce, x: number, out: number, outer: number, len: number, inner: number): void {
+      const f = v.f;
+      const first = v.at(x);
+      for (let o = 0; o < outer; o++)
+        for (let i = 0; i < inner; i++) {
+          const base = first + o * len * inner + i;
+          let best = f[base];
+          let at = 0;
+          for (let l = 1; l < len && best === best; l++) {
+            const val = f[base + l * inner];
+            if (val !== val || (op === Reduce.Max ? val > best : val < best)) [best, at] = [val, l];
+          }
+          v.i32[v.at32(out) + o * inner + i] = at;
+        }
+    },
   };
 }

@@ -50,28 +50,39 @@ export function softmaxXentKernels(v: JsViews) {
     return T;
   };
   return {
+    // A negative label marks an ignored row (ignoreIndex): loss 0, gradient 0.
     softmaxXentSparse(
       x: number, labels: number, lse: number, probs: number, out: number, rows: number, cols: number, smoothing: number, scale: number, total: number,
     ): void {
       const f = v.f;
       const acc = { sum: 0 };
       for (let r = 0; r < rows; r++) {
-        const { o, m, ls } = softmaxRow(x, lse, probs, r, cols);
-        let gap = 0;
-        for (let j = 0; j < cols; j++) gap += m - f[o + j];
-        const loss = ls + (1 - smoothing) * (m - f[o + v.i32[(labels / 4) + r]]) + (smoothing / cols) * gap;
+        const label = v.i32[v.at32(labels) + r];
+        let loss = 0;
+        if (label >= 0) {
+          const { o, m, ls } = softmaxRow(x, lse, probs, r, cols);
+          let gap = 0;
+          for (let j = 0; j < cols; j++) gap += m - f[o + j];
+          loss = ls + (1 - smoothing) * (m - f[o + label]) + (smoothing / cols) * gap;
+        }
         emit(out, r, loss, scale, total, acc);
       }
-      if (total) f[out / e] = acc.sum * scale;
+      if (total) f[v.at(out)] = acc.sum * scale;
     },
     softmaxXentSparseBackward(
       probs: number, labels: number, g: number, gStride: number, dx: number, rows: number, cols: number, smoothing: number, scale: number,
     ): void {
       const f = v.f;
       for (let r = 0; r < rows; r++) {
-        const gr = f[(g / e) + r * gStride] * scale;
+        const label = v.i32[v.at32(labels) + r];
+        const row = v.at(dx) + r * cols;
+        if (label < 0) {
+          f.fill(0, row, row + cols);
+          continue;
+        }
+        const gr = f[v.at(g) + r * gStride] * scale;
         softmaxGrad(probs, 0, dx, r, cols, gr, (smoothing / cols) * gr, 0);
-        f[(dx / e) + r * cols + v.i32[(labels / 4) + r]] -= (1 - smoothing) * gr;
+        f[row + label] -= (1 - smoothing) * gr;
       }
     },
     softmaxXentDense(

@@ -20,4 +20,12 @@ export class JsViews {
   get i32(): Int32Array {
     return this.memory.i32;
   }
+  /** The index into f of byte offset `ptr` (a division: exact for every offset). */
+  at(ptr: number): number {
+    return ptr / this.bytes;
+  }
+  /** The index into i32 of byte offset `ptr`. */
+  at32(ptr: number): number {
+    return ptr / 4;
+  }
 }
