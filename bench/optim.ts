@@ -43,7 +43,7 @@ function ours(kind: Kind, backend: Backend): Contestant[] {
   const k = backend.kernels;
   const update =
     kind === 'adam'
-      ? () => k.adam(p, g, m, v, 0, N, 1, 0, 1, 0.9, 0.999, 1e-3, 0, 1, 1e-8, 0, 0)
+      ? () => k.adam(p, g, m, v, 0, N, 1, 0, 1, 1 - 0.9, 0.999, 1 - 0.999, 1e-3, 0, 1, 1e-8, 0, 0)
       : () => k.sgd(p, g, m, N, 1, 0, 0.9, 1, 0, -1e-3, 0, OptimFlag.Momentum);
   return [step, { name: `${backend.label} update only`, fn: update }];
 }
