@@ -17,6 +17,8 @@ export interface Kernels {
     b0: number, b1: number, b2: number, b3: number,
   ): void;
   select(cond: Ptr, a: Ptr, b: Ptr, out: Ptr, n: number): void;
+  /** relu's backward: dx = g where x > 0, atZero·g where x = 0, else 0. */
+  reluBackward(g: Ptr, x: Ptr, dx: Ptr, n: number, atZero: number): void;
   stridedCopy(
     src: Ptr, dst: Ptr,
     n0: number, n1: number, n2: number, n3: number,

@@ -81,6 +81,14 @@ export function elementwiseKernels(v: JsViews) {
         f[(out >> s) + i] = f[(cond >> s) + i] !== 0 ? f[(a >> s) + i] : f[(b >> s) + i];
       }
     },
+    reluBackward(g: number, x: number, dx: number, n: number, atZero: number): void {
+      const f = v.f;
+      const [gi, xi, di] = [g >> s, x >> s, dx >> s];
+      for (let i = 0; i < n; i++) {
+        const xv = f[xi + i];
+        f[di + i] = xv > 0 ? f[gi + i] : xv === 0 && atZero !== 0 ? atZero * f[gi + i] : 0;
+      }
+    },
     stridedCopy(
       src: number, dst: number,
       n0: number, n1: number, n2: number, n3: number,
