@@ -7,7 +7,7 @@
 // The kernels are AssemblyScript, generated here (one template per kind, the
 // chain count and the pattern as parameters) and compiled in memory by asc.
 import asc from 'assemblyscript/asc';
-import { gbPerSecond, gflops, runSuite } from './harness.js';
+import { gbPerSecond, gflops, runSuite, type Contestant } from './harness.js';
 
 /** Independent accumulator chains: 8 are latency-bound, 12 keep both FP pipes busy (mul 3 + add 3 cycles); 14 spill registers. */
 const CHAINS = [8, 10, 12, 13];
@@ -131,3 +131,9 @@ export function peakFor(contestant: string): number {
 
 /** The streaming bandwidth (GB/s) of the access pattern named. */
 export const bandwidthOf = (pattern: string): number => limits.bandwidth[pattern];
+
+/** The stream kernel of a pattern as a contestant, to pair with the update it bounds in the same rounds. */
+export function streamContestant(pattern: string): Contestant {
+  const i = PATTERNS.findIndex((p) => p.name === pattern);
+  return { name: 'stream, same pattern', fn: () => void simd[`stream${i}`](65536, PATTERNS[i].n, PATTERNS[i].n * 4) };
+}

@@ -15,7 +15,7 @@ import { supportedVariants } from '../src/backend/wasm.js';
 import { Adam, SGD, type FusedOptimizer } from '../src/optim/index.js';
 import { gbPerSecond, nsPer, runSuite, type Case, type Contestant } from './harness.js';
 import { jax } from './jax.js';
-import { bandwidthOf } from './limits.js';
+import { bandwidthOf, streamContestant } from './limits.js';
 import { loadTf, tfBackends, type TfBackend } from './tfjs.js';
 
 const TENSORS = 10;
@@ -105,8 +105,9 @@ const PATTERN = { adam: "Adam's: read 4, write 3 in place", sgd: "SGD-momentum's
 const cases: Case[] = (['adam', 'sgd'] as const).map((kind) => ({
   name: `${kind === 'adam' ? 'Adam' : 'SGD momentum 0.9'}, ${N.toLocaleString('en')} params in ${TENSORS} tensors (${BYTES[kind]} bytes moved per param)`,
   metrics: [nsPer(N), gbPerSecond(BYTES[kind] * N, () => bandwidthOf(PATTERN[kind]))],
-  contestants: [...backends.flatMap((b) => ours(kind, b)), ...tfBackends.map((t) => theirs(kind, t)), jaxjs(kind)],
+  contestants: [...backends.flatMap((b) => ours(kind, b)), ...tfBackends.map((t) => theirs(kind, t)), jaxjs(kind), streamContestant(PATTERN[kind])],
 }));
 
 console.log(`wasm variants: ${variants.join(', ')}`);
-await runSuite('optim', cases, { baselines: ['jax-js', 'tfjs-wasm', 'js-float32'] });
+// × 'stream, same pattern' below 1 is the fraction of the bandwidth reached, paired round by round.
+await runSuite('optim', cases, { baselines: ['stream, same pattern', 'jax-js', 'tfjs-wasm', 'js-float32'] });
