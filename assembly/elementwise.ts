@@ -213,6 +213,30 @@ export function select(cond: usize, a: usize, b: usize, out: usize, n: i32): voi
 }
 
 /**
+ * relu's backward in one pass: dx = g where x > 0, atZero·g where x = 0, else
+ * 0 (a select, as PyTorch's threshold_backward: no 0·∞ = NaN below the kink).
+ */
+export function reluBackward(g: usize, x: usize, dx: usize, n: i32, atZero: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = f32x4.splat(0);
+    const p = f32x4.splat(atZero);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(x + o);
+      const gv = v128.load(g + o);
+      const above = v128.and(gv, f32x4.gt(v, zero));
+      v128.store(dx + o, atZero == 0 ? above : v128.or(above, v128.and(f32x4.mul(p, gv), f32x4.eq(v, zero))));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(dx + o, v > 0 ? load<f32>(g + o) : v == 0 && atZero != 0 ? atZero * load<f32>(g + o) : 0);
+  }
+}
+
+/**
  * dst[i] = src[i] (or dst[i] += src[i] when accumulate) over a 4-D index
  * space, with element strides for both sides. A destination stride of 0 sums
  * along that axis, which is how a broadcast gradient is reduced to its shape.

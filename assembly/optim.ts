@@ -1,6 +1,11 @@
 // Fused optimizer updates: one pass over a contiguous run of parameters, their
-// gradients and their state. Hyper-parameters (bias corrections included) are
-// scalars computed on the TypeScript side (src/optim/).
+// gradients and their state. Every hyper-parameter and every constant derived
+// from one (1 - β, bias corrections, step sizes) is formed once in float64 on
+// the TypeScript side (src/optim/) and passed in: a 1 - β₂ formed here in f32
+// would be off by 1.3e-5 (β₂ = 0.999 is not exact in f32) and bias every step.
+//
+// State is stored flushed of subnormals (see flush): the same values as
+// without the flush down to 1.2e-38, and no slow path for a state that decays.
 //
 // Each update is written once over a lane type T: v128 (four f32) for the SIMD
 // body, f32 for the tail and for the scalar build. ASC_FEATURE_SIMD and
@@ -78,10 +83,33 @@ import { madd } from './simd';
   return <T>copysign<f32>(Mathf.max(Mathf.abs(<f32>p) - <f32>t, 0), <f32>p);
 }
 
+/**
+ * x, or +0 where x is subnormal (exponent bits all zero): Wasm has no
+ * flush-to-zero mode, and x86 takes a slow path for operations on subnormals,
+ * so a state that decays below 2^-126 (Adam's m under zero gradients sinks
+ * there in ~800 steps and sticks a few ulp above 0) would make every later
+ * step several times slower. Values of
+ * magnitude >= 2^-126 ≈ 1.2e-38, infinities and NaN pass unchanged. Tested on
+ * the bits: an integer compare has no subnormal penalty of its own.
+ */
+// @ts-ignore: decorator
+@inline function flush<T>(x: T): T {
+  if (isVector<T>()) return v128.andnot(x, i32x4.eq(v128.and(x, i32x4.splat(0x7f800000)), i32x4.splat(0)));
+  return (reinterpret<u32>(<f32>x) & 0x7f800000) == 0 ? <T>0 : x;
+}
+
+/** Stores a state value flushed of subnormals; returns what was stored, for the rest of the update to use. */
+// @ts-ignore: decorator
+@inline function putState<T>(at: usize, x: T): T {
+  const kept = flush<T>(x);
+  store<T>(at, kept);
+  return kept;
+}
+
 /** Where the SIMD body ends and the scalar tail starts, in bytes. */
 // @ts-ignore: decorator
 @inline function vectorEnd(bytes: usize): usize {
-  return ASC_FEATURE_SIMD ? bytes & ~(<usize>15) : 0;
+  return ASC_FEATURE_SIMD ? bytes - bytes % 16 : 0;
 }
 
 /**
@@ -113,8 +141,7 @@ export function sgd(
     const d = effectiveGrad<T>(load<T>(g + o), w, sign, wd, signed, decayed);
     let next = direct ? fma<T>(sg, d, w) : w;
     if (momentum) {
-      const b = fma<T>(bd, load<T>(buf + o), mul<T>(bg, d));
-      store<T>(buf + o, b);
+      const b = putState<T>(buf + o, fma<T>(bd, load<T>(buf + o), mul<T>(bg, d)));
       next = fma<T>(sb, b, next);
     }
     store<T>(p + o, prox<T>(next, t, shrinks));
@@ -143,8 +170,7 @@ export function adagrad(
   for (let o = from; o < to; o += sizeof<T>()) {
     const w = load<T>(p + o);
     const d = effectiveGrad<T>(load<T>(g + o), w, sign, wd, signed, decayed);
-    const s = fma<T>(d, d, load<T>(sum + o));
-    store<T>(sum + o, s);
+    const s = putState<T>(sum + o, fma<T>(d, d, load<T>(sum + o)));
     store<T>(p + o, prox<T>(fma<T>(step, div<T>(d, denom<T>(s, e, inside)), w), t, shrinks));
   }
 }
@@ -152,24 +178,25 @@ export function adagrad(
 /**
  * RMSprop: v ← αv + (1 − α)g̃²; centred: a ← a + (1 − α)(g̃ − a), x = v − a²;
  * with momentum b ← μb + g̃/denom(x), p ← p − lr·b; else p ← p − lr·g̃/denom(x).
+ * rest is 1 − α.
  */
 export function rmsprop(
   p: usize, g: usize, sq: usize, gavg: usize, buf: usize, n: i32,
-  gradSign: f32, weightDecay: f32, lr: f32, alpha: f32, eps: f32, momentum: f32, shrink: f32, flags: i32,
+  gradSign: f32, weightDecay: f32, lr: f32, alpha: f32, rest: f32, eps: f32, momentum: f32, shrink: f32, flags: i32,
 ): void {
   const end = <usize>n << 2;
   const split = vectorEnd(end);
-  if (ASC_FEATURE_SIMD) rmspropRange<v128>(p, g, sq, gavg, buf, 0, split, gradSign, weightDecay, lr, alpha, eps, momentum, shrink, flags);
-  rmspropRange<f32>(p, g, sq, gavg, buf, split, end, gradSign, weightDecay, lr, alpha, eps, momentum, shrink, flags);
+  if (ASC_FEATURE_SIMD) rmspropRange<v128>(p, g, sq, gavg, buf, 0, split, gradSign, weightDecay, lr, alpha, rest, eps, momentum, shrink, flags);
+  rmspropRange<f32>(p, g, sq, gavg, buf, split, end, gradSign, weightDecay, lr, alpha, rest, eps, momentum, shrink, flags);
 }
 
 // @ts-ignore: decorator
 @inline function rmspropRange<T>(
   p: usize, g: usize, sq: usize, gavg: usize, buf: usize, from: usize, to: usize,
-  gradSign: f32, weightDecay: f32, lr: f32, alpha: f32, eps: f32, momentum: f32, shrink: f32, flags: i32,
+  gradSign: f32, weightDecay: f32, lr: f32, alpha: f32, rest: f32, eps: f32, momentum: f32, shrink: f32, flags: i32,
 ): void {
   const sign = splat<T>(gradSign), wd = splat<T>(weightDecay), step = splat<T>(-lr), a = splat<T>(alpha);
-  const rest = splat<T>(1 - alpha), e = splat<T>(eps), mu = splat<T>(momentum), t = splat<T>(shrink);
+  const rs = splat<T>(rest), e = splat<T>(eps), mu = splat<T>(momentum), t = splat<T>(shrink);
   const inside = (flags & OptimFlag.EpsInsideSqrt) != 0;
   const centered = (flags & OptimFlag.Centered) != 0;
   const useBuf = (flags & OptimFlag.Momentum) != 0;
@@ -177,51 +204,45 @@ export function rmsprop(
   for (let o = from; o < to; o += sizeof<T>()) {
     const w = load<T>(p + o);
     const d = effectiveGrad<T>(load<T>(g + o), w, sign, wd, signed, decayed);
-    const v = fma<T>(rest, mul<T>(d, d), mul<T>(a, load<T>(sq + o)));
-    store<T>(sq + o, v);
+    const v = putState<T>(sq + o, fma<T>(rs, mul<T>(d, d), mul<T>(a, load<T>(sq + o))));
     let x = v;
     if (centered) {
       const m = load<T>(gavg + o);
-      const mean = fma<T>(rest, sub<T>(d, m), m);
-      store<T>(gavg + o, mean);
+      const mean = putState<T>(gavg + o, fma<T>(rs, sub<T>(d, m), m));
       x = sub<T>(v, mul<T>(mean, mean));
     }
     let u = div<T>(d, denom<T>(x, e, inside));
-    if (useBuf) {
-      u = fma<T>(mu, load<T>(buf + o), u);
-      store<T>(buf + o, u);
-    }
+    if (useBuf) u = putState<T>(buf + o, fma<T>(mu, load<T>(buf + o), u));
     store<T>(p + o, prox<T>(fma<T>(step, u, w), t, shrinks));
   }
 }
 
-/** Adadelta: v ← ρv + (1 − ρ)g̃², δ = √(u + ε)/√(v + ε)·g̃, u ← ρu + (1 − ρ)δ², p ← p − lr·δ. */
+/** Adadelta: v ← ρv + (1 − ρ)g̃², δ = √(u + ε)/√(v + ε)·g̃, u ← ρu + (1 − ρ)δ², p ← p − lr·δ; rest is 1 − ρ. */
 export function adadelta(
   p: usize, g: usize, sq: usize, acc: usize, n: i32,
-  gradSign: f32, weightDecay: f32, lr: f32, rho: f32, eps: f32, shrink: f32,
+  gradSign: f32, weightDecay: f32, lr: f32, rho: f32, rest: f32, eps: f32, shrink: f32,
 ): void {
   const end = <usize>n << 2;
   const split = vectorEnd(end);
-  if (ASC_FEATURE_SIMD) adadeltaRange<v128>(p, g, sq, acc, 0, split, gradSign, weightDecay, lr, rho, eps, shrink);
-  adadeltaRange<f32>(p, g, sq, acc, split, end, gradSign, weightDecay, lr, rho, eps, shrink);
+  if (ASC_FEATURE_SIMD) adadeltaRange<v128>(p, g, sq, acc, 0, split, gradSign, weightDecay, lr, rho, rest, eps, shrink);
+  adadeltaRange<f32>(p, g, sq, acc, split, end, gradSign, weightDecay, lr, rho, rest, eps, shrink);
 }
 
 // @ts-ignore: decorator
 @inline function adadeltaRange<T>(
   p: usize, g: usize, sq: usize, acc: usize, from: usize, to: usize,
-  gradSign: f32, weightDecay: f32, lr: f32, rho: f32, eps: f32, shrink: f32,
+  gradSign: f32, weightDecay: f32, lr: f32, rho: f32, rest: f32, eps: f32, shrink: f32,
 ): void {
   const sign = splat<T>(gradSign), wd = splat<T>(weightDecay), step = splat<T>(-lr), r = splat<T>(rho);
-  const rest = splat<T>(1 - rho), e = splat<T>(eps), t = splat<T>(shrink);
+  const rs = splat<T>(rest), e = splat<T>(eps), t = splat<T>(shrink);
   const signed = gradSign != 1, decayed = weightDecay != 0, shrinks = shrink != 0;
   for (let o = from; o < to; o += sizeof<T>()) {
     const w = load<T>(p + o);
     const d = effectiveGrad<T>(load<T>(g + o), w, sign, wd, signed, decayed);
-    const v = fma<T>(rest, mul<T>(d, d), mul<T>(r, load<T>(sq + o)));
-    store<T>(sq + o, v);
+    const v = putState<T>(sq + o, fma<T>(rs, mul<T>(d, d), mul<T>(r, load<T>(sq + o))));
     const u = load<T>(acc + o);
     const delta = mul<T>(div<T>(sqrt<T>(add<T>(u, e)), sqrt<T>(add<T>(v, e))), d);
-    store<T>(acc + o, fma<T>(rest, mul<T>(delta, delta), mul<T>(r, u)));
+    putState<T>(acc + o, fma<T>(rs, mul<T>(delta, delta), mul<T>(r, u)));
     store<T>(p + o, prox<T>(fma<T>(step, delta, w), t, shrinks));
   }
 }
@@ -231,29 +252,31 @@ export function adadelta(
  * v̂ = v (or AMSGrad's running max of it), then
  * p ← prox(decay·p − (stepM·m + stepG·g̃) / denom(v̂·invBc2)).
  * Adam: stepM = lr/(1 − β₁ᵗ), stepG = 0; NAdam splits its step between m and g̃;
- * AdamW's decoupled decay is decay = 1 − lr·λ.
+ * AdamW's decoupled decay is decay = 1 − lr·λ. rest1 = 1 − β₁, rest2 = 1 − β₂
+ * and invBc2 = 1/(1 − β₂ᵗ) come in formed in float64, so that
+ * rest2·invBc2 = 1 at the first step up to float32 rounding.
  */
 export function adam(
   p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32,
-  gradSign: f32, weightDecay: f32, decay: f32, beta1: f32, beta2: f32,
+  gradSign: f32, weightDecay: f32, decay: f32, rest1: f32, beta2: f32, rest2: f32,
   stepM: f32, stepG: f32, invBc2: f32, eps: f32, shrink: f32, flags: i32,
 ): void {
   const end = <usize>n << 2;
   const split = vectorEnd(end);
   if (ASC_FEATURE_SIMD) {
-    adamRange<v128>(p, g, m, v, vmax, 0, split, gradSign, weightDecay, decay, beta1, beta2, stepM, stepG, invBc2, eps, shrink, flags);
+    adamRange<v128>(p, g, m, v, vmax, 0, split, gradSign, weightDecay, decay, rest1, beta2, rest2, stepM, stepG, invBc2, eps, shrink, flags);
   }
-  adamRange<f32>(p, g, m, v, vmax, split, end, gradSign, weightDecay, decay, beta1, beta2, stepM, stepG, invBc2, eps, shrink, flags);
+  adamRange<f32>(p, g, m, v, vmax, split, end, gradSign, weightDecay, decay, rest1, beta2, rest2, stepM, stepG, invBc2, eps, shrink, flags);
 }
 
 // @ts-ignore: decorator
 @inline function adamRange<T>(
   p: usize, g: usize, m: usize, v: usize, vmax: usize, from: usize, to: usize,
-  gradSign: f32, weightDecay: f32, decay: f32, beta1: f32, beta2: f32,
+  gradSign: f32, weightDecay: f32, decay: f32, rest1: f32, beta2: f32, rest2: f32,
   stepM: f32, stepG: f32, invBc2: f32, eps: f32, shrink: f32, flags: i32,
 ): void {
-  const sign = splat<T>(gradSign), wd = splat<T>(weightDecay), keep = splat<T>(decay), rest1 = splat<T>(1 - beta1);
-  const b2 = splat<T>(beta2), rest2 = splat<T>(1 - beta2), sm = splat<T>(-stepM), sg = splat<T>(-stepG);
+  const sign = splat<T>(gradSign), wd = splat<T>(weightDecay), keep = splat<T>(decay), r1 = splat<T>(rest1);
+  const b2 = splat<T>(beta2), r2 = splat<T>(rest2), sm = splat<T>(-stepM), sg = splat<T>(-stepG);
   const scale = splat<T>(invBc2), e = splat<T>(eps), t = splat<T>(shrink);
   const inside = (flags & OptimFlag.EpsInsideSqrt) != 0;
   const amsgrad = (flags & OptimFlag.Amsgrad) != 0;
@@ -262,14 +285,9 @@ export function adam(
     const w = load<T>(p + o);
     const d = effectiveGrad<T>(load<T>(g + o), w, sign, wd, signed, decayed);
     const m0 = load<T>(m + o);
-    const m1 = fma<T>(rest1, sub<T>(d, m0), m0);
-    store<T>(m + o, m1);
-    let v1 = fma<T>(rest2, mul<T>(d, d), mul<T>(b2, load<T>(v + o)));
-    store<T>(v + o, v1);
-    if (amsgrad) {
-      v1 = max<T>(load<T>(vmax + o), v1);
-      store<T>(vmax + o, v1);
-    }
+    const m1 = putState<T>(m + o, fma<T>(r1, sub<T>(d, m0), m0));
+    let v1 = putState<T>(v + o, fma<T>(r2, mul<T>(d, d), mul<T>(b2, load<T>(v + o))));
+    if (amsgrad) v1 = putState<T>(vmax + o, max<T>(load<T>(vmax + o), v1));
     const num = direct ? fma<T>(sm, m1, mul<T>(sg, d)) : mul<T>(sm, m1);
     const step = div<T>(num, denom<T>(mul<T>(v1, scale), e, inside));
     store<T>(p + o, prox<T>(kept ? fma<T>(keep, w, step) : add<T>(w, step), t, shrinks));

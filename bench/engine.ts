@@ -3,6 +3,7 @@
 import { createBackend, add, mul, scope, tensor, type Backend } from '../src/index.js';
 import { supportedVariants } from '../src/backend/wasm.js';
 import { nsPer, quick, runSuite, type Contestant } from './harness.js';
+import { jax } from './jax.js';
 import { loadTf, tfBackends, type TfBackend } from './tfjs.js';
 
 const CHAIN = 1000;
@@ -47,6 +48,20 @@ function theirs(name: TfBackend, length: number, backward: boolean): Contestant 
   };
 }
 
+/** jax-js eagerly (no jit: the overhead of each op is what is measured), the value read back. */
+function jaxjs(length: number, backward: boolean): Contestant {
+  const { np } = jax;
+  const x = np.array(new Float32Array([1, 2, 3, 4]));
+  type A = typeof x;
+  const chain = (v: A) => {
+    let y = v;
+    for (let i = 0; i < length; i += 2) y = y.add(1e-3).mul(0.999);
+    return y;
+  };
+  const grad = jax.grad((v: A) => chain(v).sum());
+  return { name: 'jax-js', fn: () => void (backward ? grad(x.ref) : chain(x.ref)).dataSync() };
+}
+
 const cases = [
   { title: `forward, ${CHAIN} ops on [4], nothing recorded`, length: CHAIN, grad: false, backward: false },
   { title: `forward + backward, ${CHAIN} ops on [4]`, length: CHAIN, grad: true, backward: true },
@@ -57,11 +72,11 @@ await runSuite(
   'engine',
   cases.map(({ title, length, grad, backward }) => ({
     name: title,
-    metric: nsPer(length, 'ns/op'),
+    metrics: [nsPer(length, 'ns/op')],
     contestants: [
       ...(length === CHAIN ? backends : backends.slice(0, 1)).map((b) => ours(b, length, grad, backward)),
-      ...(length === CHAIN ? tfBackends.map((t) => theirs(t, length, backward)) : []),
+      ...(length === CHAIN ? [...tfBackends.map((t) => theirs(t, length, backward)), jaxjs(length, backward)] : []),
     ],
   })),
-  { baselines: ['js-float32', 'tfjs-wasm'] },
+  { baselines: ['jax-js', 'tfjs-wasm', 'js-float32'] },
 );

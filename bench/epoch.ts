@@ -74,7 +74,7 @@ await runSuite(
   [
     {
       name: `main job epoch${quick ? ' (quick: a quarter)' : ''}: MLP ${SIZES.join('-')}, ${samples} digits, batch ${BATCH}, Adam`,
-      metric: perSecond(samples),
+      metrics: [perSecond(samples)],
       contestants: [...backends.map(ours), tfjsWasm()],
     },
   ],

@@ -1,7 +1,8 @@
 // Matmul throughput: square N×N products in all four transpose forms, and the
 // three products of a 784→256 layer at batch 128 (forward and both
-// gradients), on each Wasm variant, the js reference (float32) and
-// TensorFlow.js (wasm and cpu backends).
+// gradients), on each Wasm variant, the js reference (float32), TensorFlow.js
+// (wasm and cpu backends) and jax-js (jitted), each also as a % of the
+// compute peak measured in the same run (bench/limits.ts).
 //   npm run bench:matmul            simd and scalar (Node 20 hides relaxed SIMD)
 //   npm run bench:matmul:relaxed    relaxed as well
 // BENCH_QUICK=1 for a short run (N ≤ 256 only).
@@ -9,6 +10,8 @@ import { createBackend, rand, scope, type Backend, type Tensor } from '../src/in
 import { mm } from '../src/ops/matmul.js';
 import { supportedVariants } from '../src/backend/wasm.js';
 import { gflops, quick, runSuite, type Case, type Contestant } from './harness.js';
+import { jax } from './jax.js';
+import { peakFor } from './limits.js';
 import { loadTf, tfBackends, type TfBackend } from './tfjs.js';
 
 // tfjs-wasm's transposed forms take seconds per product at N = 1024.
@@ -59,12 +62,24 @@ function theirs(name: TfBackend, m: number, k: number, n: number, ta: boolean, t
   };
 }
 
+/** jax-js: the product jitted, transposes included (XLA-style, they fold into the kernel), read back as TF.js's is. */
+function jaxjs(m: number, k: number, n: number, ta: boolean, tb: boolean): Contestant {
+  const { np, jit } = jax;
+  const [sa, sb] = shapes(m, k, n, ta, tb);
+  const a = np.array(Float32Array.from({ length: sa[0] * sa[1] }, Math.random)).reshape(sa);
+  const b = np.array(Float32Array.from({ length: sb[0] * sb[1] }, Math.random)).reshape(sb);
+  type A = typeof a;
+  const f = jit((x: A, y: A) => np.matmul(ta ? x.transpose() : x, tb ? y.transpose() : y));
+  return { name: 'jax-js', fn: () => void f(a.ref, b.ref).dataSync() };
+}
+
 function product(name: string, m: number, k: number, n: number, ta: boolean, tb: boolean, slow: boolean): Case {
   const contestants = [
     ...backends.map((b) => ours(b, m, k, n, ta, tb)),
     ...tfBackends.map((t) => theirs(t, m, k, n, ta, tb)),
+    jaxjs(m, k, n, ta, tb),
   ].filter((c) => slow || !SLOW.has(c.name));
-  return { name, metric: gflops(2 * m * k * n), contestants };
+  return { name, metrics: [gflops(2 * m * k * n, peakFor)], contestants };
 }
 
 const cases: Case[] = [];
@@ -83,8 +98,8 @@ cases.push(product('784→256 dx = dH·Wᵀ [128,256]·[256,784]', 128, 256, 784
 for (const b of backends) {
   if (b.name !== 'wasm') continue;
   const warm = ours(b, 256, 256, 256, false, false);
-  for (let i = 0; i < 20; i++) warm.fn();
+  for (let i = 0; i < 20; i++) warm.fn!();
 }
 
 console.log(`wasm variants: ${variants.join(', ')}; ${[...SLOW].join(' and ')} skipped for N > ${SLOW_MAX_N}`);
-await runSuite(variants.includes('relaxed') ? 'matmul-relaxed' : 'matmul', cases, { baselines: ['js-float32', 'tfjs-wasm'] });
+await runSuite(variants.includes('relaxed') ? 'matmul-relaxed' : 'matmul', cases, { baselines: ['jax-js', 'tfjs-wasm', 'js-float32'] });

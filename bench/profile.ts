@@ -1,6 +1,7 @@
 // Where a step's time goes: every kernel call is timed by category, and the
 // rest of the step's wall time is the engine's own (tape, dispatch, allocation).
 import type { Backend } from '../src/index.js';
+import { session } from './harness.js';
 
 const categories: [string, RegExp][] = [
   ['matmul', /matmul/i],
@@ -10,7 +11,8 @@ const categories: [string, RegExp][] = [
   ['elementwise & reductions', /./],
 ];
 
-export async function profileStep(title: string, backend: Backend, makeStep: (b: Backend) => () => void, steps: number): Promise<void> {
+/** Prints (and adds to the session's tables) where a step's time goes; returns the engine's share of the step. */
+export function profileStep(title: string, backend: Backend, makeStep: (b: Backend) => () => void, steps: number): number {
   const spent = new Map<string, { calls: number; ms: number }>();
   const original = backend.kernels as unknown as Record<string, unknown>;
   const timed: Record<string, unknown> = {};
@@ -37,16 +39,17 @@ export async function profileStep(title: string, backend: Backend, makeStep: (b:
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) step();
     const total = (performance.now() - t0) / steps;
-    console.log(`\n## ${title} (${backend.label}, ${steps} steps, ${total.toFixed(3)} ms/step)\n`);
-    console.log('| where | ms/step | share | kernel calls/step |');
-    console.log('|---|---|---|---|');
+    const table = [`${backend.label}, ${steps} steps, ${total.toFixed(3)} ms/step`, '', '| where | ms/step | share | kernel calls/step |', '|---|---|---|---|'];
     let kernels = 0;
     for (const [category, s] of [...spent].sort((a, b) => b[1].ms - a[1].ms)) {
       kernels += s.ms / steps;
-      console.log(`| ${category} | ${(s.ms / steps).toFixed(3)} | ${((s.ms / steps / total) * 100).toFixed(1)}% | ${(s.calls / steps).toFixed(0)} |`);
+      table.push(`| ${category} | ${(s.ms / steps).toFixed(3)} | ${((s.ms / steps / total) * 100).toFixed(1)}% | ${(s.calls / steps).toFixed(0)} |`);
     }
     const engine = total - kernels;
-    console.log(`| tape, dispatch, allocation (the rest) | ${engine.toFixed(3)} | ${((engine / total) * 100).toFixed(1)}% | |`);
+    table.push(`| tape, dispatch, allocation (the rest) | ${engine.toFixed(3)} | ${((engine / total) * 100).toFixed(1)}% | |`);
+    console.log(`\n## ${title}\n\n${table.join('\n')}`);
+    session.push({ suite: title, table, cases: {} });
+    return engine / total;
   } finally {
     Object.defineProperty(backend, 'kernels', { value: original, configurable: true });
   }

@@ -6,6 +6,7 @@
 import { createBackend, losses, scope, tensor, Generator, type Backend } from '../src/index.js';
 import { supportedVariants } from '../src/backend/wasm.js';
 import { perSecond, quick, runSuite, type Contestant } from './harness.js';
+import { jax } from './jax.js';
 import { loadTf, tfBackends } from './tfjs.js';
 
 const shapes: [number, number][] = quick ? [[128, 10], [128, 1000]] : [[128, 10], [128, 1000], [512, 10000]];
@@ -52,12 +53,23 @@ function theirs(name: (typeof tfBackends)[number], rows: number, cols: number): 
   };
 }
 
+/** jax-js: the mean cross-entropy from logits and its gradient, jitted; the gradient read back. */
+function jaxjs(rows: number, cols: number): Contestant {
+  const { np, nn, jit, grad } = jax;
+  const { x, labels } = inputs(rows, cols);
+  const logits = np.array(x).reshape([rows, cols]);
+  const onehot = nn.oneHot(np.array(labels, { dtype: np.int32 }), cols);
+  type A = typeof logits;
+  const f = jit(grad((z: A, t: A) => nn.logSoftmax(z, -1).mul(t).sum().mul(-1 / rows)));
+  return { name: 'jax-js', fn: () => void f(logits.ref, onehot.ref).dataSync() };
+}
+
 await runSuite(
   'softmax_xent',
   shapes.map(([rows, cols]) => ({
     name: `[${rows}, ${cols}] fwd+bwd`,
-    metric: perSecond(rows * cols, 'logits/s'),
-    contestants: [...backends.map((b) => ours(b, rows, cols)), ...tfBackends.map((t) => theirs(t, rows, cols))],
+    metrics: [perSecond(rows * cols, 'logits/s')],
+    contestants: [...backends.map((b) => ours(b, rows, cols)), ...tfBackends.map((t) => theirs(t, rows, cols)), jaxjs(rows, cols)],
   })),
-  { baselines: ['js-float32', 'tfjs-wasm'] },
+  { baselines: ['jax-js', 'tfjs-wasm', 'js-float32'] },
 );

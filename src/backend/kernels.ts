@@ -17,6 +17,8 @@ export interface Kernels {
     b0: number, b1: number, b2: number, b3: number,
   ): void;
   select(cond: Ptr, a: Ptr, b: Ptr, out: Ptr, n: number): void;
+  /** relu's backward: dx = g where x > 0, atZero·g where x = 0, else 0. */
+  reluBackward(g: Ptr, x: Ptr, dx: Ptr, n: number, atZero: number): void;
   stridedCopy(
     src: Ptr, dst: Ptr,
     n0: number, n1: number, n2: number, n3: number,
@@ -42,7 +44,9 @@ export interface Kernels {
   /** Bytes of scratch space matmul needs for packed panels. */
   matmulWorkBytes(): number;
   // Optimizer updates (assembly/optim.ts): one fused pass over n parameters,
-  // their gradients and state; `flags` are OptimFlag bits.
+  // their gradients and state; `flags` are OptimFlag bits. Constants derived
+  // from hyper-parameters (rest = 1 − α, 1 − ρ, 1 − β) are passed in, formed in
+  // float64 by the caller. Float32 backends store subnormal state as 0.
   sgd(
     p: Ptr, g: Ptr, buf: Ptr, n: number,
     gradSign: number, weightDecay: number, bufDecay: number, bufGrad: number, stepGrad: number, stepBuf: number,
@@ -51,12 +55,14 @@ export interface Kernels {
   adagrad(p: Ptr, g: Ptr, sum: Ptr, n: number, gradSign: number, weightDecay: number, lr: number, eps: number, shrink: number, flags: number): void;
   rmsprop(
     p: Ptr, g: Ptr, sq: Ptr, gavg: Ptr, buf: Ptr, n: number,
-    gradSign: number, weightDecay: number, lr: number, alpha: number, eps: number, momentum: number, shrink: number, flags: number,
+    gradSign: number, weightDecay: number, lr: number, alpha: number, rest: number, eps: number, momentum: number, shrink: number, flags: number,
   ): void;
-  adadelta(p: Ptr, g: Ptr, sq: Ptr, acc: Ptr, n: number, gradSign: number, weightDecay: number, lr: number, rho: number, eps: number, shrink: number): void;
+  adadelta(
+    p: Ptr, g: Ptr, sq: Ptr, acc: Ptr, n: number, gradSign: number, weightDecay: number, lr: number, rho: number, rest: number, eps: number, shrink: number,
+  ): void;
   adam(
     p: Ptr, g: Ptr, m: Ptr, v: Ptr, vmax: Ptr, n: number,
-    gradSign: number, weightDecay: number, decay: number, beta1: number, beta2: number,
+    gradSign: number, weightDecay: number, decay: number, rest1: number, beta2: number, rest2: number,
     stepM: number, stepG: number, invBc2: number, eps: number, shrink: number, flags: number,
   ): void;
   /** Index of the first NaN or infinite value of x[0..n), or -1. */

@@ -162,7 +162,12 @@ export interface ReluOptions {
 const reluOp = op<number>({
   name: 'relu',
   forward: ([x]) => unaryKernel(x, Unary.Relu),
-  vjp: (g, [x], _y, atZero) => [times(g, unaryKernel(x, Unary.Step, atZero))],
+  // One kernel reads g and x and writes dx: no step mask in between.
+  vjp: (g, [x], _y, atZero) => {
+    const dx = empty(x.shape, x.backend, x.dtype);
+    x.backend.kernels.reluBackward(g.ptr, x.ptr, dx.ptr, x.size, atZero);
+    return [dx];
+  },
   kinks: [
     {
       at: 'x = 0',

@@ -71,9 +71,10 @@ abstract class AdamFamily<O extends MomentOptions> extends FusedOptimizer<O> {
     const decoupled = this.decoupled(o);
     const [beta1, beta2] = o.betas;
     const flags = (o.epsInsideSqrt ? OptimFlag.EpsInsideSqrt : 0) | (this.amsgrad(o) ? OptimFlag.Amsgrad : 0);
+    // Every derived constant in float64 here, none in the float32 kernel (1 - β₂ in f32 is 1.3e-5 off for β₂ = 0.999).
     store.backend.kernels.adam(
       a.p, a.g, a.state('expAvg'), a.state('expAvgSq'), a.state('maxExpAvgSq'), a.n,
-      a.gradSign, decoupled ? 0 : o.weightDecay, decoupled ? 1 - o.lr * o.weightDecay : 1, beta1, beta2,
+      a.gradSign, decoupled ? 0 : o.weightDecay, decoupled ? 1 - o.lr * o.weightDecay : 1, 1 - beta1, beta2, 1 - beta2,
       stepM, stepG, 1 / (1 - beta2 ** run.scalars.step), o.eps, a.shrink, flags,
     );
   }

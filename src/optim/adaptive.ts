@@ -81,7 +81,7 @@ export class RMSprop extends FusedOptimizer<RMSpropOptions> {
       (o.epsInsideSqrt ? OptimFlag.EpsInsideSqrt : 0) | (o.centered ? OptimFlag.Centered : 0) | (o.momentum > 0 ? OptimFlag.Momentum : 0);
     store.backend.kernels.rmsprop(
       a.p, a.g, a.state('squareAvg'), a.state('gradAvg'), a.state('momentumBuffer'), a.n,
-      a.gradSign, o.weightDecay, o.lr, o.alpha, o.eps, o.momentum, a.shrink, flags,
+      a.gradSign, o.weightDecay, o.lr, o.alpha, 1 - o.alpha, o.eps, o.momentum, a.shrink, flags,
     );
   }
 }
@@ -109,6 +109,7 @@ export class Adadelta extends FusedOptimizer<AdadeltaOptions> {
   }
 
   protected update(o: AdadeltaOptions, _run: Run, a: RunArgs, store: GroupStore): void {
-    store.backend.kernels.adadelta(a.p, a.g, a.state('squareAvg'), a.state('accDelta'), a.n, a.gradSign, o.weightDecay, o.lr, o.rho, o.eps, a.shrink);
+    const k = store.backend.kernels;
+    k.adadelta(a.p, a.g, a.state('squareAvg'), a.state('accDelta'), a.n, a.gradSign, o.weightDecay, o.lr, o.rho, 1 - o.rho, o.eps, a.shrink);
   }
 }

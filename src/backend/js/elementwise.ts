@@ -148,6 +148,14 @@ export function elementwiseKernels(v: JsViews) {
         f[(out / e) + i] = f[(cond / e) + i] !== 0 ? f[(a / e) + i] : f[(b / e) + i];
       }
     },
+    reluBackward(g: number, x: number, dx: number, n: number, atZero: number): void {
+      const f = v.f;
+      const [gi, xi, di] = [v.at(g), v.at(x), v.at(dx)];
+      for (let i = 0; i < n; i++) {
+        const xv = f[xi + i];
+        f[di + i] = xv > 0 ? f[gi + i] : xv === 0 && atZero !== 0 ? atZero * f[gi + i] : 0;
+      }
+    },
     stridedCopy(
       src: number, dst: number,
       n0: number, n1: number, n2: number, n3: number,

@@ -1,13 +1,25 @@
 // Reference for assembly/optim.ts: the same fused updates as plain loops,
-// computing in float64 whatever the storage type.
+// computing in float64 whatever the storage type. On float32 storage, state
+// that would be stored as a subnormal is stored as 0, as the Wasm kernels do
+// (float64 storage keeps it: its trajectories match PyTorch's to the last bit).
 import { OptimFlag } from '../opcodes.js';
 import type { JsViews } from './views.js';
 
 const denom = (x: number, eps: number, inside: boolean) => (inside ? Math.sqrt(x + eps) : Math.sqrt(x) + eps);
 const prox = (p: number, t: number) => Math.sign(p) * Math.max(Math.abs(p) - t, 0);
+const FLT_MIN = 2 ** -126;
+const flush32 = (x: number) => (Math.abs(Math.fround(x)) < FLT_MIN ? 0 : x);
+const exact = (x: number) => x;
 
 export function optimKernels(v: JsViews) {
   const e = v.bytes;
+  const flush = v.dtype === 'float32' ? flush32 : exact;
+  /** Stores state value x at index i (flushed like the Wasm kernels) and returns what was stored. */
+  const put = (f: Float32Array | Float64Array, i: number, x: number) => {
+    const kept = flush(x);
+    f[i] = kept;
+    return kept;
+  };
   return {
     sgd(
       p: number, g: number, buf: number, n: number,
@@ -21,11 +33,7 @@ export function optimKernels(v: JsViews) {
         const w = f[pi + i];
         const d = gradSign * f[gi + i] + weightDecay * w;
         let next = w + stepGrad * d;
-        if (momentum) {
-          const b = bufDecay * f[bi + i] + bufGrad * d;
-          f[bi + i] = b;
-          next += stepBuf * b;
-        }
+        if (momentum) next += stepBuf * put(f, bi + i, bufDecay * f[bi + i] + bufGrad * d);
         f[pi + i] = prox(next, shrink);
       }
     },
@@ -36,14 +44,13 @@ export function optimKernels(v: JsViews) {
       for (let i = 0; i < n; i++) {
         const w = f[pi + i];
         const d = gradSign * f[gi + i] + weightDecay * w;
-        const acc = f[si + i] + d * d;
-        f[si + i] = acc;
+        const acc = put(f, si + i, f[si + i] + d * d);
         f[pi + i] = prox(w - (lr * d) / denom(acc, eps, inside), shrink);
       }
     },
     rmsprop(
       p: number, g: number, sq: number, gavg: number, buf: number, n: number,
-      gradSign: number, weightDecay: number, lr: number, alpha: number, eps: number, momentum: number, shrink: number, flags: number,
+      gradSign: number, weightDecay: number, lr: number, alpha: number, rest: number, eps: number, momentum: number, shrink: number, flags: number,
     ): void {
       const f = v.f;
       const [pi, gi, qi, ai, bi] = [p / e, g / e, sq / e, gavg / e, buf / e];
@@ -53,38 +60,35 @@ export function optimKernels(v: JsViews) {
       for (let i = 0; i < n; i++) {
         const w = f[pi + i];
         const d = gradSign * f[gi + i] + weightDecay * w;
-        const sqAvg = alpha * f[qi + i] + (1 - alpha) * d * d;
-        f[qi + i] = sqAvg;
+        const sqAvg = put(f, qi + i, alpha * f[qi + i] + rest * d * d);
         let x = sqAvg;
         if (centered) {
-          const mean = f[ai + i] + (1 - alpha) * (d - f[ai + i]);
-          f[ai + i] = mean;
+          const mean = put(f, ai + i, f[ai + i] + rest * (d - f[ai + i]));
           x -= mean * mean;
         }
         let u = d / denom(x, eps, inside);
-        if (useBuf) {
-          u += momentum * f[bi + i];
-          f[bi + i] = u;
-        }
+        if (useBuf) u = put(f, bi + i, u + momentum * f[bi + i]);
         f[pi + i] = prox(w - lr * u, shrink);
       }
     },
-    adadelta(p: number, g: number, sq: number, acc: number, n: number, gradSign: number, weightDecay: number, lr: number, rho: number, eps: number, shrink: number): void {
+    adadelta(
+      p: number, g: number, sq: number, acc: number, n: number,
+      gradSign: number, weightDecay: number, lr: number, rho: number, rest: number, eps: number, shrink: number,
+    ): void {
       const f = v.f;
       const [pi, gi, qi, ui] = [p / e, g / e, sq / e, acc / e];
       for (let i = 0; i < n; i++) {
         const w = f[pi + i];
         const d = gradSign * f[gi + i] + weightDecay * w;
-        const sqAvg = rho * f[qi + i] + (1 - rho) * d * d;
-        f[qi + i] = sqAvg;
+        const sqAvg = put(f, qi + i, rho * f[qi + i] + rest * d * d);
         const delta = (Math.sqrt(f[ui + i] + eps) / Math.sqrt(sqAvg + eps)) * d;
-        f[ui + i] = rho * f[ui + i] + (1 - rho) * delta * delta;
+        put(f, ui + i, rho * f[ui + i] + rest * delta * delta);
         f[pi + i] = prox(w - lr * delta, shrink);
       }
     },
     adam(
       p: number, g: number, m: number, vv: number, vmax: number, n: number,
-      gradSign: number, weightDecay: number, decay: number, beta1: number, beta2: number,
+      gradSign: number, weightDecay: number, decay: number, rest1: number, beta2: number, rest2: number,
       stepM: number, stepG: number, invBc2: number, eps: number, shrink: number, flags: number,
     ): void {
       const f = v.f;
@@ -94,14 +98,9 @@ export function optimKernels(v: JsViews) {
       for (let i = 0; i < n; i++) {
         const w = f[pi + i];
         const d = gradSign * f[gi + i] + weightDecay * w;
-        const m1 = f[mi + i] + (1 - beta1) * (d - f[mi + i]);
-        f[mi + i] = m1;
-        let v1 = beta2 * f[vi + i] + (1 - beta2) * d * d;
-        f[vi + i] = v1;
-        if (amsgrad) {
-          v1 = Math.max(f[xi + i], v1);
-          f[xi + i] = v1;
-        }
+        const m1 = put(f, mi + i, f[mi + i] + rest1 * (d - f[mi + i]));
+        let v1 = put(f, vi + i, beta2 * f[vi + i] + rest2 * d * d);
+        if (amsgrad) v1 = put(f, xi + i, Math.max(f[xi + i], v1));
         f[pi + i] = prox(decay * w - (stepM * m1 + stepG * d) / denom(v1 * invBc2, eps, inside), shrink);
       }
     },
