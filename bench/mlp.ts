@@ -4,7 +4,7 @@
 // float32), TensorFlow.js (wasm as its users write it and in our best
 // formulation, cpu) and jax-js (jitted), all from the same initial weights;
 // plus profiles of where subgrad's step spends its time.
-import { createBackend, losses, scope, type Backend } from '../src/index.js';
+import { createBackend, detectAnomaly, losses, scope, type Backend } from '../src/index.js';
 import { supportedVariants } from '../src/backend/wasm.js';
 import { gflops, perSecond, quick, runSuite, type Case, type Contestant } from './harness.js';
 import { peakFor } from './limits.js';
@@ -88,8 +88,25 @@ function subnormalCase(backend: Backend): Case {
   };
 }
 
+/** What anomaly mode costs: the same step with it off (the default) and on, alternating. */
+function anomalyCase(size: number): Case {
+  const b = batch(size);
+  const off = subgrad(best, b);
+  const on = subgrad(best, b);
+  return {
+    name: `MLP ${SIZES.join('-')} training step, batch ${size}, anomaly mode (${best.label})`,
+    metrics: [perSecond(size)],
+    baselines: ['anomaly mode off'],
+    contestants: [
+      { name: 'anomaly mode off', fn: off.step },
+      { name: 'anomaly mode on', fn: () => detectAnomaly(on.step) },
+    ],
+  };
+}
+
 await runSuite('mlp', [128, 8, 1].map(trainingCase), { baselines: ['jax-js', 'tfjs-wasm explicit-T', 'tfjs-wasm', 'js-float32'] });
 await runSuite('mlp-inference', [128, 1].map(inferenceCase), { baselines: ['jax-js', 'tfjs-wasm', 'js-float32'] });
+await runSuite('mlp-anomaly', [128, 1].map(anomalyCase));
 await runSuite('adam-subnormal', (quick ? backends.slice(0, 1) : backends).map(subnormalCase));
 for (const size of [128, 8, 1]) {
   profileStep(`profile: MLP step, batch ${size}`, best, (be) => subgrad(be, batch(size)).step, quick ? 20 : 100);
