@@ -57,9 +57,13 @@ export function softmaxXentKernels(v: JsViews) {
       const acc = { sum: 0 };
       for (let r = 0; r < rows; r++) {
         const { o, m, ls } = softmaxRow(x, lse, probs, r, cols);
-        let gap = 0;
-        for (let j = 0; j < cols; j++) gap += m - f[o + j];
-        const loss = ls + (1 - smoothing) * (m - f[o + v.i32[(labels >> 2) + r]]) + (smoothing / cols) * gap;
+        let loss = ls + (1 - smoothing) * (m - f[o + v.i32[(labels >> 2) + r]]);
+        // The smoothing term only with smoothing, as in the kernel: a -Inf logit off the label then adds nothing, not 0·Inf = NaN.
+        if (smoothing !== 0) {
+          let gap = 0;
+          for (let j = 0; j < cols; j++) gap += m - f[o + j];
+          loss += (smoothing / cols) * gap;
+        }
         emit(out, r, loss, scale, total, acc);
       }
       if (total) f[out >> s] = acc.sum * scale;
