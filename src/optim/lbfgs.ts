@@ -81,7 +81,7 @@ interface SearchResult {
 }
 
 /** Sufficient decrease then curvature |g·d| ≤ −c₂·g₀·d: bracketing, then zoom (Nocedal & Wright, Alg. 3.5–3.6). */
-function strongWolfe(obj: Objective, t: number, d: Vec, f: number, g: Vec, gtd: number, tolChange: number, work: Vec[]): SearchResult {
+export function strongWolfe(obj: Objective, t: number, d: Vec, f: number, g: Vec, gtd: number, tolChange: number, work: Vec[]): SearchResult {
   const [a, b, c] = work;
   const dNorm = maxAbs(d);
   a.set(g);
@@ -151,7 +151,7 @@ function strongWolfe(obj: Objective, t: number, d: Vec, f: number, g: Vec, gtd: 
 }
 
 /** Halve t until f(x + t·d) ≤ f + c₁·t·g·d; after MAX_LS tries, stay put (t = 0). */
-function armijo(obj: Objective, t: number, f: number, g: Vec, gtd: number, out: Vec): SearchResult {
+export function armijo(obj: Objective, t: number, f: number, g: Vec, gtd: number, out: Vec): SearchResult {
   for (let evals = 1; evals <= MAX_LS; evals++, t /= 2) {
     const fNew = obj(t, out);
     if (fNew <= f + C1 * t * gtd) return { loss: fNew, grad: out, t, evals };
