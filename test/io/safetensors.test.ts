@@ -91,6 +91,8 @@ const malformed: [string, Uint8Array, RegExp][] = [
   ['offsets beyond the data', build({ a: { ...ok.a, data_offsets: [0, 16] } }, data8), /data_offsets \[0, 16\] outside the data \(8 bytes\)/],
   ['offsets in reverse', build({ a: { ...ok.a, data_offsets: [8, 0] } }, data8), /data_offsets \[8, 0\] outside the data/],
   ['shape and size that disagree', build({ a: { ...ok.a, shape: [3] } }, data8), /dtype F32 and shape \[3\] needs 12 bytes but data_offsets span 8/],
+  // The span tiles the data exactly, so only the size check can see that shape [1] claims 8 bytes.
+  ['an over-long span for the shape', build({ a: { ...ok.a, shape: [1] } }, data8), /dtype F32 and shape \[1\] needs 4 bytes but data_offsets span 8/],
   [
     'overlapping tensors',
     build({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, data8),
