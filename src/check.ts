@@ -1,7 +1,7 @@
 // The vocabulary every public entry checks its arguments with. Each checker
 // throws a typed error naming the op, the argument, the value it got and what
 // was expected, before anything changes; none of them allocates or mutates.
-import { ArgumentError, BackendError, ShapeError } from './errors.js';
+import { ArgumentError, BackendError, CheckpointError, ShapeError } from './errors.js';
 import type { Backend } from './backend/backend.js';
 import { Tensor } from './tensor.js';
 
@@ -179,4 +179,18 @@ export function checkShape(op: string, name: string, v: unknown): number[] {
     throw new ArgumentError(op, `${name} ${show(v)} has ${size} elements, more than ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`);
   }
   return [...v];
+}
+
+/**
+ * Runs the checks of a state that came from a file or a state dict: what
+ * they refuse is a CheckpointError (the state is bad, not the call), with the
+ * same op and reason.
+ */
+export function checkingState<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ArgumentError || e instanceof ShapeError) throw new CheckpointError(e.op, e.reason);
+    throw e;
+  }
 }

@@ -9,9 +9,10 @@ function format(op: string, message: string): string {
 export class SubgradError extends Error {
   constructor(
     readonly op: string,
-    message: string,
+    /** What was wrong, without the op's name. */
+    readonly reason: string,
   ) {
-    super(format(op, message));
+    super(format(op, reason));
     this.name = new.target.name;
   }
 }
@@ -23,9 +24,10 @@ export class ShapeError extends SubgradError {}
 export class ArgumentError extends RangeError {
   constructor(
     readonly op: string,
-    message: string,
+    /** What was wrong, without the op's name. */
+    readonly reason: string,
   ) {
-    super(format(op, message));
+    super(format(op, reason));
     this.name = 'ArgumentError';
   }
 }

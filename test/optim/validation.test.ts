@@ -24,14 +24,14 @@ describe('bad options throw at construction', () => {
     ['nesterov without momentum', () => new SGD(p(), { nesterov: true }), /nesterov needs momentum > 0 and dampening 0, got momentum 0 and dampening 0/],
     ['nesterov with dampening', () => new SGD(p(), { nesterov: true, momentum: 0.9, dampening: 0.1 }), /nesterov needs momentum > 0 and dampening 0, got momentum 0.9 and dampening 0.1/],
     ['negative weight decay', () => new Adam(p(), { weightDecay: -0.1 }), /weightDecay must be a finite number >= 0/],
-    ['negative eps', () => new Adagrad(p(), { eps: -1 }), /eps must be a finite number >= 0/],
+    ['negative eps', () => new Adagrad(p(), { eps: -1 }), /Adagrad: eps must be a number > 0 that float32 holds \(>= 2\^-149\), got -1/],
     ['negative l1', () => new SGD(p(), { l1: -1 }), /l1 must be a finite number >= 0/],
     ['unknown option', () => new SGD(p(), { momentun: 0.9 } as never), /unknown option 'momentun'; valid options are lr, momentum/],
     ['bad nonFinite', () => new SGD(p(), { nonFinite: 'ignore' as never }), /nonFinite must be one of 'throw', 'skip', got 'ignore'/],
     ['an empty parameter list', () => new SGD([]), /SGD: got an empty parameter list/],
     ['an empty group', () => new SGD([{ params: [] }]), /got an empty parameter list/],
-    ['a bad option in one group', () => new Adam([{ params: p() }, { params: p(), lr: -1 }]), /Adam.addParamGroup: lr must be a finite number > 0, got -1/],
-    ['not a tensor', () => new SGD([1, 2] as never), /parameter 0 must be a Tensor or a \[name, Tensor\] pair, got number/],
+    ['a bad option in one group', () => new Adam([{ params: p() }, { params: p(), lr: -1 }]), /Adam: lr must be a finite number > 0, got -1/],
+    ['not a tensor', () => new SGD([1, 2] as never), /parameter 0 must be a Tensor or a \[name, Tensor\] pair, got 1/],
     ['params not iterable', () => new SGD(42 as never), /params must be an array/],
   ])('%s', (_name, make, message) => {
     expect(make).toThrow(ArgumentError);
