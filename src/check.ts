@@ -83,6 +83,15 @@ export function checkFunction(op: string, name: string, v: unknown): asserts v i
 }
 
 /** A plain object (options, records): not null, not an array, not a tensor. */
+/**
+ * Whether a name would replace or shadow a property every plain object has
+ * ('__proto__', 'constructor', 'toString', ...): such names are refused as keys
+ * of the records subgrad builds (tensor names, state dicts, metadata).
+ */
+export function isPrototypeKey(name: string): boolean {
+  return name in Object.prototype;
+}
+
 export function checkObject(op: string, name: string, v: unknown): asserts v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Tensor) {
     throw new ArgumentError(op, `${name} must be an object, got ${show(v)}`);

@@ -6,8 +6,9 @@
 // tensors must tile the data exactly (no gaps, no overlap), as the reference
 // implementation requires; that also catches a duplicated JSON key.
 import { ArgumentError, CheckpointError } from '../errors.js';
-import type { Module } from '../nn/module.js';
-import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
+import { checkBoolean, checkObject, checkOptions, isPrototypeKey, show } from '../check.js';
+import { Module } from '../nn/module.js';
+import { Optimizer, type OptimizerStateDict } from '../optim/optimizer.js';
 import { scope } from '../storage.js';
 import { Tensor } from '../tensor.js';
 
@@ -70,15 +71,17 @@ function readValues(view: DataView, at: number, dtype: SafetensorsDType, count: 
 /** Serialises named tensors (Tensors or records) and string metadata to safetensors bytes. */
 export function encodeSafetensors(tensors: Record<string, Tensor | TensorRecord>, metadata: Record<string, string> = {}): ArrayBuffer {
   const op = 'encodeSafetensors';
-  if (tensors === null || typeof tensors !== 'object') throw new ArgumentError(op, `tensors must be an object of named tensors, got ${String(tensors)}`);
+  checkObject(op, 'tensors', tensors);
+  checkObject(op, 'metadata', metadata);
   for (const [k, v] of Object.entries(metadata)) {
+    if (isPrototypeKey(k)) throw new ArgumentError(op, `invalid metadata key ${JSON.stringify(k)} (a property every object has)`);
     if (typeof v !== 'string') throw new ArgumentError(op, `metadata values must be strings; '${k}' is ${typeof v}`);
   }
   const header: Record<string, unknown> = Object.keys(metadata).length > 0 ? { [METADATA]: metadata } : {};
   const records: [number, TensorRecord][] = [];
   let offset = 0;
   for (const [name, value] of Object.entries(tensors)) {
-    if (name === '' || name === METADATA) throw new ArgumentError(op, `invalid tensor name ${JSON.stringify(name)}`);
+    if (name === '' || name === METADATA || isPrototypeKey(name)) throw new ArgumentError(op, `invalid tensor name ${JSON.stringify(name)}`);
     const r = toRecord(value, name);
     const bytes = r.data.length * ELEMENT_BYTES[r.dtype];
     header[name] = { dtype: r.dtype, shape: r.shape, data_offsets: [offset, offset + bytes] };
@@ -96,6 +99,14 @@ export function encodeSafetensors(tensors: Record<string, Tensor | TensorRecord>
   return out;
 }
 
+function checkModule(op: string, model: unknown): void {
+  if (!(model instanceof Module)) throw new ArgumentError(op, `model must be an nn.Module, got ${show(model)}`);
+}
+
+function checkOptimizer(op: string, optimizer: unknown): void {
+  if (!(optimizer instanceof Optimizer)) throw new ArgumentError(op, `optimizer must be an optim optimizer, got ${show(optimizer)}`);
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
@@ -104,7 +115,9 @@ export function decodeSafetensors(bytes: ArrayBuffer | ArrayBufferView): Safeten
   const fail = (message: string): never => {
     throw new CheckpointError('decodeSafetensors', message);
   };
-  if (!(bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(bytes)) fail(`expected an ArrayBuffer or a typed array, got ${typeof bytes}`);
+  if (!(bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(bytes)) {
+    throw new ArgumentError('decodeSafetensors', `bytes must be an ArrayBuffer or a typed array, got ${show(bytes)}`);
+  }
   const u8 = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (u8.length < 8) fail(`the file has ${u8.length} bytes, fewer than the 8-byte header length`);
   const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
@@ -124,6 +137,9 @@ export function decodeSafetensors(bytes: ArrayBuffer | ArrayBufferView): Safeten
   if (!isObject(metadata) || Object.values(metadata).some((v) => typeof v !== 'string')) {
     fail(`${METADATA} must be an object of strings`);
   }
+  // JSON.parse makes '__proto__' an own key; copied into a record it would replace the record's prototype.
+  const prototypeKey = [...Object.keys(header), ...Object.keys(metadata as object)].find(isPrototypeKey);
+  if (prototypeKey !== undefined) fail(`the name ${JSON.stringify(prototypeKey)} is refused: it is a property every object has`);
   const dataStart = 8 + headerBytes;
   const dataBytes = u8.length - dataStart;
   const entries: { name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number }[] = [];
@@ -197,6 +213,11 @@ export interface Checkpoint {
  * are filtered out) plus extra tensors and optimizer state, as safetensors bytes.
  */
 export function encodeCheckpoint(model: Module<any, any>, options: CheckpointOptions = {}): ArrayBuffer {
+  const op = 'encodeCheckpoint';
+  checkModule(op, model);
+  const o = checkOptions(op, options, ['extra', 'metadata', 'optimizer']);
+  if (o.extra !== undefined) checkObject(op, 'extra', o.extra);
+  if (o.optimizer !== undefined) checkOptimizer(op, o.optimizer);
   // The state dict's transposed copies live only as long as this scope.
   return scope(() => {
     const tensors: Record<string, Tensor | TensorRecord> = model.stateDict();
@@ -226,35 +247,44 @@ export interface DecodeCheckpointOptions {
 }
 
 export function decodeCheckpoint(bytes: ArrayBuffer | ArrayBufferView, model: Module<any, any>, options: DecodeCheckpointOptions = {}): Checkpoint {
+  const op = 'decodeCheckpoint';
+  checkModule(op, model);
+  const { strict = true, optimizer } = checkOptions(op, options, ['strict', 'optimizer']);
+  checkBoolean(op, 'strict', strict);
+  if (optimizer !== undefined) checkOptimizer(op, optimizer);
   const { tensors, metadata } = decodeSafetensors(bytes);
   const state: Record<string, TensorRecord> = {};
   const extra: Record<string, TensorRecord> = {};
   const buffers: (Float32Array | Float64Array)[] = [];
   for (const [name, r] of Object.entries(tensors)) {
-    if (name.startsWith(EXTRA_PREFIX)) extra[name.slice(EXTRA_PREFIX.length)] = r;
-    else if (name.startsWith(OPTIMIZER_PREFIX)) {
-      if (r.dtype === 'I32') throw new CheckpointError('decodeCheckpoint', `optimizer state '${name}' holds integers; expected F32 or F64`);
-      buffers[Number(name.slice(OPTIMIZER_PREFIX.length))] = r.data as Float32Array | Float64Array;
-    }
-    else state[name] = r;
+    if (name.startsWith(EXTRA_PREFIX)) {
+      const key = name.slice(EXTRA_PREFIX.length);
+      if (isPrototypeKey(key)) throw new CheckpointError(op, `the name '${name}' is refused: '${key}' is a property every object has`);
+      extra[key] = r;
+    } else if (name.startsWith(OPTIMIZER_PREFIX)) {
+      // optimizer/0, optimizer/1, ...: the index exactly as encodeCheckpoint writes it.
+      const index = name.slice(OPTIMIZER_PREFIX.length);
+      if (!/^(0|[1-9]\d{0,8})$/.test(index)) throw new CheckpointError(op, `optimizer state '${name}' is not named ${OPTIMIZER_PREFIX}<index>`);
+      if (r.dtype === 'I32') throw new CheckpointError(op, `optimizer state '${name}' holds integers; expected F32 or F64`);
+      buffers[Number(index)] = r.data as Float32Array | Float64Array;
+    } else state[name] = r;
   }
-  const { optimizer } = options;
   if (!optimizer) {
-    model.loadStateDict(state, options);
+    model.loadStateDict(state, { strict });
     return { extra, metadata };
   }
-  if (metadata[OPTIMIZER_HEADER] === undefined) throw new CheckpointError('decodeCheckpoint', 'the checkpoint holds no optimizer state (save it with { optimizer })');
+  if (metadata[OPTIMIZER_HEADER] === undefined) throw new CheckpointError(op, 'the checkpoint holds no optimizer state (save it with { optimizer })');
   let header: unknown;
   try {
     header = JSON.parse(metadata[OPTIMIZER_HEADER]);
   } catch {
-    throw new CheckpointError('decodeCheckpoint', 'the optimizer header in the metadata is not valid JSON');
+    throw new CheckpointError(op, 'the optimizer header in the metadata is not valid JSON');
   }
   // Each load checks everything before it writes; if the model's fails after the optimizer's, put the optimizer back.
   const before = optimizer.stateDict();
   optimizer.loadStateDict({ header, buffers } as OptimizerStateDict);
   try {
-    model.loadStateDict(state, options);
+    model.loadStateDict(state, { strict });
   } catch (e) {
     optimizer.loadStateDict(before);
     throw e;

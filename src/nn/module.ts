@@ -5,6 +5,7 @@ import { ArgumentError, CheckpointError, ShapeError } from '../errors.js';
 import type { TensorRecord } from '../io/safetensors.js';
 import { add, detach, matmul, relu, transpose, type ReluOptions } from '../ops/index.js';
 import { Generator as Rng, defaultGenerator } from '../random.js';
+import { isPrototypeKey, show } from '../check.js';
 import { fmt, sameShape } from '../shape.js';
 import { noGrad } from '../tape.js';
 import { Tensor, tensor } from '../tensor.js';
@@ -34,8 +35,8 @@ export abstract class Module<In = Tensor, Out = Tensor> {
   abstract forward(input: In): Out;
 
   #checkName(name: string): void {
-    if (typeof name !== 'string' || name === '' || name.includes('.') || name.includes('/')) {
-      throw new ArgumentError('Module', `a parameter or submodule name must be a non-empty string without '.' or '/', got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name === '' || name.includes('.') || name.includes('/') || isPrototypeKey(name)) {
+      throw new ArgumentError('Module', `a parameter or submodule name must be a non-empty string without '.' or '/', and not a property every object has, got ${show(name)}`);
     }
     if (this.#params.has(name) || this.#children.has(name)) throw new ArgumentError('Module', `the name '${name}' is already registered`);
   }
