@@ -291,6 +291,9 @@ function checkCallbacks(op: string, callbacks: unknown): FitCallbacks[] {
   return list;
 }
 
+/** The models a fit() is training now: a second fit on one of them would interleave its steps. */
+const training = new WeakSet<Module<any, any>>();
+
 interface Plan {
   loader: DataLoader;
   metrics: Metric<any, any>[];
@@ -306,8 +309,10 @@ function plan<Out, Y>(model: unknown, data: unknown, o: FitOptions<Out, Y>): Pla
     throw new ArgumentError(op, `data must be a Dataset or a DataLoader, got ${data === null ? 'null' : typeof data}`);
   }
   if (o === null || typeof o !== 'object') throw new ArgumentError(op, `options must be an object with loss, optimizer and epochs, got ${String(o)}`);
+  if (training.has(model)) throw new ArgumentError(op, 'another fit() is training this model; await it before starting the next');
   checkInteger(op, 'epochs', o.epochs, 1);
   if (!(o.optimizer instanceof Optimizer)) throw new ArgumentError(op, `optimizer must be an optim optimizer (e.g. new optim.Adam(model.parameters())), got ${String(o.optimizer)}`);
+  checkOptimizerOf(op, o.optimizer, model);
   const metrics = checkEvaluateOptions(op, o as EvaluateOptions<unknown, unknown>, true);
   checkFunction(op, 'regularizer', o.regularizer, false, '() => scalar Tensor');
   let loader: DataLoader;
@@ -343,6 +348,18 @@ function plan<Out, Y>(model: unknown, data: unknown, o: FitOptions<Out, Y>): Pla
   }
   checkOneOf(op, 'schedulerStep', o.schedulerStep ?? 'epoch', ['epoch', 'iteration']);
   return { loader, metrics, callbacks: checkCallbacks(op, o.callbacks), stopping: checkStopping(op, o, metrics) };
+}
+
+/** Every parameter the optimizer updates must be the model's (a subset is fine: frozen layers); else fit would train nothing. */
+function checkOptimizerOf(op: string, optimizer: Optimizer<any>, model: Module<Tensor, unknown>): void {
+  const own = new Set(model.parameters());
+  optimizer.paramGroups.forEach((group, gi) =>
+    group.params.forEach((p: Tensor, i: number) => {
+      if (!own.has(p)) {
+        throw new ArgumentError(op, `the optimizer updates parameter ${i} of group ${gi} (shape ${fmt(p.shape)}), which is not a parameter of the model; build it from model.parameters() (a subset is fine)`);
+      }
+    }),
+  );
 }
 
 function checkStopping(op: string, o: FitOptions<any, any>, metrics: readonly Metric<any, any>[]): Plan['stopping'] {
@@ -405,6 +422,7 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
   let best = stopping?.mode === 'max' ? -Infinity : Infinity;
   let bestState: Record<string, TensorRecord> | null = null;
   let sinceBest = 0;
+  training.add(model);
   try {
     await call('onTrainBegin', info, control);
     for (let epoch = 1; epoch <= options.epochs && history.stopReason === null; epoch++) {
@@ -417,12 +435,14 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
       let b = 0;
       for (const batch of loader.epoch()) {
         const values = scope(() => {
-          optimizer.zeroGrad();
           const output = model.forward(batch.x);
           const target = targets(batch);
           const loss = scalar(op, 'loss', options.loss(output, target));
           const v = measure(op, metrics, output, target, loss);
-          (regularizer ? loss.add(scalar(op, 'regularizer', regularizer())) : loss).backward();
+          const objective = regularizer ? loss.add(scalar(op, 'regularizer', regularizer())) : loss;
+          // Only now the update: a forward, loss, metric or regularizer that throws leaves the gradients as they were.
+          optimizer.zeroGrad();
+          objective.backward();
           optimizer.step();
           return v;
         });
@@ -459,6 +479,7 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
     return history;
   } finally {
     model.train(wasTraining);
+    training.delete(model);
   }
 }
 
