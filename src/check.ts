@@ -2,8 +2,12 @@
 // throws a typed error naming the op, the argument, the value it got and what
 // was expected, before anything changes; none of them allocates or mutates.
 import { ArgumentError, BackendError, CheckpointError, ShapeError } from './errors.js';
-import type { Backend } from './backend/backend.js';
+import { Backend } from './backend/backend.js';
 import { Tensor } from './tensor.js';
+
+/** An instance of a class (a Dataset, a Module, a Backend): named, never serialised (it may hold all of memory). */
+const isInstance = (v: unknown): v is object =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && ![null, Object.prototype].includes(Object.getPrototypeOf(v));
 
 /** A short description of any value for an error message. */
 export function show(v: unknown): string {
@@ -13,8 +17,9 @@ export function show(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'symbol') return v.toString();
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
+  if (isInstance(v)) return `a ${v.constructor?.name ?? 'object'}`;
   try {
-    const s = JSON.stringify(v);
+    const s = JSON.stringify(v, (_key, x) => (x instanceof Tensor ? x.toString() : isInstance(x) || typeof x === 'bigint' || typeof x === 'function' ? show(x) : x));
     if (s === undefined) return String(v);
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
   } catch {
@@ -154,6 +159,11 @@ export function checkTensor(op: string, name: string, v: unknown, want: TensorCh
   if (want.rank !== undefined && v.rank !== want.rank) {
     throw new ShapeError(op, `${name} must be ${want.rank}-D, got shape [${v.shape.join(', ')}]`);
   }
+}
+
+/** A backend (an option saying where to make tensors). */
+export function checkBackend(op: string, name: string, v: unknown): asserts v is Backend {
+  if (!(v instanceof Backend)) throw new ArgumentError(op, `${name} must be a Backend (from createBackend or getBackend), got ${show(v)}`);
 }
 
 /** A Tensor or a number (the operands of arithmetic). */

@@ -27,8 +27,10 @@ export type { BatchLog, EarlyStoppingOptions, EpochLog, EvaluateOptions, FitCall
 export { encodeSafetensors, decodeSafetensors, encodeCheckpoint, decodeCheckpoint, EXTRA_PREFIX, OPTIMIZER_PREFIX } from './io/safetensors.js';
 export type { Checkpoint, CheckpointOptions, DecodeCheckpointOptions, Safetensors, SafetensorsDType, TensorRecord } from './io/safetensors.js';
 
-import type { Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 import { keepStorage } from './storage.js';
+import { ArgumentError } from './errors.js';
+import { checkTensor, show } from './check.js';
 
 /** Keeps a tensor created inside scope() alive after the scope ends (moved to persistent storage). */
 export function keep<T extends Tensor>(t: T): T {
@@ -38,5 +40,10 @@ export function keep<T extends Tensor>(t: T): T {
 
 /** Sets every given tensor's gradient to zero. */
 export function zeroGrad(params: Iterable<Tensor>): void {
-  for (const p of params) p.zeroGrad();
+  if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) {
+    throw new ArgumentError('zeroGrad', `params must be an iterable of tensors (e.g. model.parameters()), got ${show(params)}`);
+  }
+  const list = [...params];
+  list.forEach((p, i) => checkTensor('zeroGrad', `params[${i}]`, p));
+  for (const p of list) p.zeroGrad();
 }

@@ -10,6 +10,7 @@ import {
   supportedVariants,
   unsupportedReason,
 } from './backend/wasm.js';
+import { checkBackend, checkObject, show } from './check.js';
 import { ArgumentError } from './errors.js';
 
 export interface InitOptions {
@@ -49,9 +50,7 @@ interface Plan {
 }
 
 function plan(options: InitOptions, op: string): Plan {
-  if (options === null || typeof options !== 'object') {
-    throw new ArgumentError(op, `options must be an object, got ${String(options)}`);
-  }
+  checkObject(op, 'options', options as unknown);
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
     const allowed = OPTION_VALUES[key as keyof InitOptions];
@@ -63,7 +62,7 @@ function plan(options: InitOptions, op: string): Plan {
       : typeof value === 'number' && value >= 1 && value <= 4096;
     if (!ok) {
       const valid = Array.isArray(allowed) ? allowed.map((v) => `'${v}'`).join(', ') : allowed;
-      throw new ArgumentError(op, `invalid ${key} ${JSON.stringify(value)}; valid values: ${valid}`);
+      throw new ArgumentError(op, `invalid ${key} ${show(value)}; valid values: ${valid}`);
     }
   }
   const maxBytes = Math.min(Math.floor((options.maxMemoryMB ?? 4096) * 16) * PAGE_BYTES, MAX_WASM_BYTES);
@@ -139,5 +138,6 @@ export function backendInfo(): BackendInfo {
 
 /** Memory figures of a backend (default: the default backend). */
 export function memoryStats(backend: Backend = getBackend()): MemoryStats {
+  checkBackend('memoryStats', 'backend', backend);
   return backend.stats();
 }

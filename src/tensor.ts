@@ -2,7 +2,8 @@
 // needs (requiresGrad, grad, the node that created it). Arithmetic lives in
 // src/ops/; the methods here only forward to it.
 import type { Backend } from './backend/backend.js';
-import { ArgumentError, BackendError, ShapeError } from './errors.js';
+import { checkTensor } from './check.js';
+import { ArgumentError, ShapeError } from './errors.js';
 import * as ops from './ops/index.js';
 import { Generator, defaultGenerator } from './random.js';
 import { getBackend } from './runtime.js';
@@ -263,16 +264,12 @@ export function assertTensor(x: unknown, op: string, what = 'input'): asserts x 
   if (!(x instanceof Tensor)) throw new ArgumentError(op, `${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
 }
 
-/** Throws unless every tensor is alive, on one backend, and float (the inputs of differentiable ops). */
-export function checkInputs(op: string, inputs: readonly Tensor[]): Backend {
+/** Throws unless every input is a live float Tensor, all on one backend (the inputs of differentiable ops). */
+export function checkInputs(op: string, inputs: readonly unknown[]): Backend {
+  const name = (i: number) => (inputs.length === 1 ? 'input' : `input ${i}`);
+  checkTensor(op, name(0), inputs[0]);
   const backend = inputs[0].backend;
-  for (const t of inputs) {
-    t.storage.assertAlive(op);
-    if (t.backend !== backend) {
-      throw new BackendError(op, `inputs live on different backends (${backend.label} and ${t.backend.label}); move one with toBackend()`);
-    }
-    if (t.dtype === 'int32') throw new BackendError(op, `expects float tensors, got an int32 tensor of shape ${fmt(t.shape)}`);
-  }
+  inputs.forEach((t, i) => checkTensor(op, name(i), t, { backend }));
   return backend;
 }
 

@@ -1,6 +1,7 @@
 // A dataset: features and labels in persistent tensors, loaded once. Subsets
 // (splits, folds) share those tensors and differ only in their row indices.
 import type { Backend } from '../backend/backend.js';
+import { checkBackend, checkBoolean, checkOptions, checkShape, checkString, show } from '../check.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, sizeOf } from '../shape.js';
 import { Tensor, tensor, type NestedArray } from '../tensor.js';
@@ -39,6 +40,9 @@ export class Dataset {
 
   /** The rows at the given positions of this dataset (no data is copied). */
   subset(positions: ArrayLike<number>): Dataset {
+    if (!Array.isArray(positions) && !ArrayBuffer.isView(positions)) {
+      throw new ArgumentError('subset', `positions must be an array of integers, got ${show(positions)}`);
+    }
     const rows = new Int32Array(positions.length);
     for (let i = 0; i < rows.length; i++) {
       const p = positions[i];
@@ -52,6 +56,7 @@ export class Dataset {
 
   /** The class label of each sample of this dataset, in order; throws for float labels. */
   labels(op = 'labels'): Int32Array {
+    checkString('labels', 'op', op);
     if (!this.classLabels) {
       throw new ArgumentError(op, `needs int32 class labels; this dataset has float labels (build it with labelDType: 'int32')`);
     }
@@ -92,10 +97,14 @@ function labelTensor(labels: ArrayData, dtype: 'int32' | 'float' | undefined, ba
  * flat with featureShape) and one label (or nested target row) per sample.
  * The data is copied once into persistent tensors.
  */
-export function dataset(features: ArrayData, labels: ArrayData, options: DatasetOptions = {}): Dataset {
+export function dataset(features: ArrayData, labels: ArrayData, options?: DatasetOptions): Dataset {
   const valid = (d: unknown) => ArrayBuffer.isView(d) || Array.isArray(d);
   if (!valid(features) || !valid(labels)) throw new ArgumentError('dataset', 'features and labels must be arrays or typed arrays');
+  options = checkOptions('dataset', options, ['featureShape', 'labelDType', 'allowNonFinite', 'backend']);
   const { backend } = options;
+  if (backend !== undefined) checkBackend('dataset', 'backend', backend);
+  if (options.allowNonFinite !== undefined) checkBoolean('dataset', 'allowNonFinite', options.allowNonFinite);
+  if (options.featureShape !== undefined) checkShape('dataset', 'featureShape', options.featureShape);
   const y = labelTensor(labels, options.labelDType, backend);
   const n = y.shape[0] ?? 0;
   let x: Tensor | undefined;

@@ -1,6 +1,7 @@
 // Triplet mining for metric learning: pick (anchor, positive, negative) rows
 // of a batch of embeddings, as int32 index tensors to gather with. Distances
 // come from ops (no gradient); only the choosing happens in JS.
+import { checkBoolean, checkNumber, checkOptions, checkTensor, show } from '../check.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { matmul, maximum, mul, sqrt, square, sub, sum, transpose, add } from '../ops/index.js';
 import { fmt } from '../shape.js';
@@ -20,11 +21,14 @@ export interface MiningOptions {
 }
 
 function prepare(op: string, embeddings: Tensor, labels: Tensor | ArrayLike<number>, squared: boolean) {
+  checkBoolean(op, 'squared', squared);
+  if (embeddings instanceof Tensor) embeddings.storage.assertAlive(op);
+  if (labels instanceof Tensor) checkTensor(op, 'labels', labels, { dtype: 'int32', backend: embeddings instanceof Tensor ? embeddings.backend : undefined });
+  else if (!Array.isArray(labels) && !ArrayBuffer.isView(labels)) throw new ArgumentError(op, `labels must be an int32 Tensor or an array of integers, got ${show(labels)}`);
   if (!(embeddings instanceof Tensor) || embeddings.rank !== 2 || embeddings.dtype === 'int32') {
     throw new ShapeError(op, `embeddings must be a float [batch, dim] tensor, got ${embeddings instanceof Tensor ? `${embeddings.dtype} ${fmt(embeddings.shape)}` : typeof embeddings}`);
   }
   const y = labels instanceof Tensor ? labels.data() : labels;
-  if (labels instanceof Tensor && labels.dtype !== 'int32') throw new ArgumentError(op, `labels must be int32, got ${labels.dtype}`);
   const n = embeddings.shape[0];
   if (y?.length !== n) throw new ShapeError(op, `labels have ${y?.length} entries but embeddings have ${n} rows`);
   // ‖a−b‖² = ‖a‖² + ‖b‖² − 2a·b, clamped at 0 against rounding.
@@ -47,8 +51,9 @@ function result(backend: Tensor['backend'], a: number[], p: number[], n: number[
  * Batch-hard mining (Hermans et al., 2017): for every anchor with a positive
  * and a negative in the batch, its furthest positive and nearest negative.
  */
-export function batchHardTriplets(embeddings: Tensor, labels: Tensor | ArrayLike<number>, options: MiningOptions = {}): Triplets {
-  const { n, y, d } = prepare('batchHardTriplets', embeddings, labels, options.squared ?? false);
+export function batchHardTriplets(embeddings: Tensor, labels: Tensor | ArrayLike<number>, options?: MiningOptions): Triplets {
+  const { squared = false } = checkOptions('batchHardTriplets', options, ['squared']);
+  const { n, y, d } = prepare('batchHardTriplets', embeddings, labels, squared);
   const [as, ps, ns]: number[][] = [[], [], []];
   for (let a = 0; a < n; a++) {
     let p = -1;
@@ -75,11 +80,9 @@ export function batchHardTriplets(embeddings: Tensor, labels: Tensor | ArrayLike
  */
 export function semiHardTriplets(embeddings: Tensor, labels: Tensor | ArrayLike<number>, options: MiningOptions & { margin: number }): Triplets {
   const op = 'semiHardTriplets';
-  const margin = options?.margin;
-  if (typeof margin !== 'number' || !(margin > 0) || !Number.isFinite(margin)) {
-    throw new ArgumentError(op, `options.margin must be a finite number > 0 (the triplet loss margin), got ${margin}`);
-  }
-  const { n, y, d } = prepare(op, embeddings, labels, options.squared ?? false);
+  const { margin, squared = false } = checkOptions(op, options, ['margin', 'squared']);
+  checkNumber(op, 'options.margin', margin, { above: 0 });
+  const { n, y, d } = prepare(op, embeddings, labels, squared);
   const [as, ps, ns]: number[][] = [[], [], []];
   for (let a = 0; a < n; a++) {
     for (let p = 0; p < n; p++) {

@@ -2,7 +2,8 @@
 // stratified (each part keeps the class proportions). Splits are subsets of
 // the dataset: no data is copied.
 import { ArgumentError } from '../errors.js';
-import type { Dataset } from './dataset.js';
+import { checkBoolean, checkInteger, checkOptions, show } from '../check.js';
+import { Dataset } from './dataset.js';
 import { rngFor, shuffleInPlace } from './loader.js';
 
 export interface SplitOptions {
@@ -15,6 +16,15 @@ export interface SplitOptions {
 }
 
 export type Fractions = { train: number; val: number; test: number } | readonly [number, number, number];
+
+/** The dataset and the split options, checked. */
+function checkSplit(op: string, data: unknown, options: SplitOptions | undefined): SplitOptions {
+  if (!(data instanceof Dataset)) throw new ArgumentError(op, `data must be a Dataset (data.dataset(features, labels)), got ${show(data)}`);
+  const o = checkOptions(op, options, ['stratified', 'shuffle', 'seed']);
+  for (const key of ['stratified', 'shuffle'] as const) if (o[key] !== undefined) checkBoolean(op, key, o[key]);
+  if (o.seed !== undefined) checkInteger(op, 'seed', o.seed, 0);
+  return o;
+}
 
 /** Positions 0..n-1, grouped by class when stratified, each group shuffled if asked. */
 function groups(data: Dataset, op: string, options: SplitOptions, shuffle: boolean): Int32Array[] {
@@ -49,14 +59,15 @@ const sorted = (xs: number[]) => Int32Array.from(xs).sort();
  * Train, validation and test subsets with the given fractions (summing to 1):
  * choose hyper-parameters on val, report once on test.
  */
-export function trainValTestSplit(data: Dataset, fractions: Fractions, options: SplitOptions = {}): { train: Dataset; val: Dataset; test: Dataset } {
+export function trainValTestSplit(data: Dataset, fractions: Fractions, options?: SplitOptions): { train: Dataset; val: Dataset; test: Dataset } {
   const op = 'trainValTestSplit';
+  options = checkSplit(op, data, options);
   const obj = fractions as { train?: unknown; val?: unknown; test?: unknown } | null;
   const f: unknown[] = Array.isArray(fractions) ? [...fractions] : [obj?.train, obj?.val, obj?.test];
   const ok = f.length === 3 && f.every((x) => typeof x === 'number' && x >= 0);
   const total = ok ? (f as number[]).reduce((a, b) => a + b, 0) : NaN;
   if (!(Math.abs(total - 1) <= 1e-9)) {
-    throw new ArgumentError(op, `fractions must be three non-negative numbers { train, val, test } summing to 1 (within 1e-9), got ${JSON.stringify(fractions)}${ok ? ` (sum ${total})` : ''}`);
+    throw new ArgumentError(op, `fractions must be three non-negative numbers { train, val, test } summing to 1 (within 1e-9), got ${show(fractions)}${ok ? ` (sum ${total})` : ''}`);
   }
   const parts: number[][] = [[], [], []];
   for (const g of groups(data, op, options, options.shuffle ?? true)) {
@@ -80,10 +91,11 @@ export interface Fold {
  * of the others. Fold sizes differ by at most one (and, stratified, so do
  * their counts of each class).
  */
-export function kFold(data: Dataset, k: number, options: SplitOptions = {}): Fold[] {
+export function kFold(data: Dataset, k: number, options?: SplitOptions): Fold[] {
   const op = 'kFold';
+  options = checkSplit(op, data, options);
   if (!Number.isInteger(k) || k < 2 || k > data.length) {
-    throw new ArgumentError(op, `k must be an integer in [2, ${data.length}] (the number of samples), got ${k}`);
+    throw new ArgumentError(op, `k must be an integer in [2, ${data.length}] (the number of samples), got ${show(k)}`);
   }
   const parts = groups(data, op, options, options.shuffle ?? false);
   const foldOf = new Int32Array(data.length);

@@ -1,6 +1,7 @@
 // What the losses share: options with their defaults, the reduction, and the
 // checks of predictions, targets and labels, each run before anything is
 // computed and naming the loss.
+import { checkNumber } from '../check.js';
 import { ArgumentError, BackendError, ShapeError } from '../errors.js';
 import { mul, reshape, sum } from '../ops/index.js';
 import { fmt, sameShape } from '../shape.js';
@@ -44,14 +45,10 @@ export function reduce(loss: Tensor, reduction: string, count = loss.size): Tens
   return mul(sum(loss), 1 / count);
 }
 
-/** A number in (lo, hi] or [lo, hi] (when `closed`), else an error naming the option. */
+/** A finite number in (lo, hi] or [lo, hi] (when `closed`), else an error naming the option. */
 export function checkRange(name: string, what: string, value: unknown, lo: number, hi = Infinity, closed = false): number {
-  const ok = typeof value === 'number' && (closed ? value >= lo : value > lo) && value <= hi;
-  if (!ok) {
-    const range = `${closed ? '[' : '('}${lo}, ${hi === Infinity ? '∞)' : `${hi}]`}`;
-    throw new ArgumentError(name, `${what} must be a number in ${range}, got ${String(value)}`);
-  }
-  return value as number;
+  checkNumber(name, what, value, { ...(closed ? { min: lo } : { above: lo }), ...(hi === Infinity ? {} : { max: hi }) });
+  return value;
 }
 
 /** Throws unless x is a live tensor on like's backend with at least one element. */

@@ -81,7 +81,7 @@ export const smoothL1: PointwiseLoss<{ beta: number }> = composite(
 
 /** var as a tensor x can be broadcast against: x's shape, its last dimension 1, or one dimension fewer (PyTorch). */
 function varianceLike(name: string, variance: Tensor | number, x: Tensor): Tensor {
-  if (typeof variance === 'number') return full([], variance, { backend: x.backend });
+  if (typeof variance === 'number') return full([], checkRange(name, 'var', variance, 0, Infinity, true), { backend: x.backend });
   const v = checkTensor(name, variance, 'var', x);
   const head = x.shape.slice(0, -1);
   if (sameShape(v.shape, x.shape) || sameShape(v.shape, [...head, 1])) return v;

@@ -4,8 +4,9 @@ import type { Backend } from '../backend/backend.js';
 import { ArgumentError, CheckpointError, ShapeError } from '../errors.js';
 import type { TensorRecord } from '../io/safetensors.js';
 import { add, detach, matmul, relu, transpose, type ReluOptions } from '../ops/index.js';
+import { reluSubgradient } from '../ops/elementwise.js';
 import { Generator as Rng, defaultGenerator } from '../random.js';
-import { isPrototypeKey, show } from '../check.js';
+import { checkBackend, checkBoolean, checkInteger, checkNumber, checkObject, checkOneOf, checkOptions, isPrototypeKey, show } from '../check.js';
 import { fmt, sameShape } from '../shape.js';
 import { noGrad } from '../tape.js';
 import { Tensor, tensor } from '../tensor.js';
@@ -84,6 +85,7 @@ export abstract class Module<In = Tensor, Out = Tensor> {
 
   /** Sets training mode on this module and every submodule. */
   train(mode = true): this {
+    checkBoolean('train', 'mode', mode);
     this.training = mode;
     for (const m of this.#children.values()) m.train(mode);
     return this;
@@ -114,14 +116,16 @@ export abstract class Module<In = Tensor, Out = Tensor> {
    * Copies values into the parameters in place (optimizers holding them keep
    * working). Everything is checked first; on any mismatch nothing changes.
    */
-  loadStateDict(state: Record<string, StateEntry>, options: LoadStateDictOptions = {}): void {
+  loadStateDict(state: Record<string, StateEntry>, options?: LoadStateDictOptions): void {
     const op = 'loadStateDict';
-    if (state === null || typeof state !== 'object') throw new ArgumentError(op, `state must be an object of tensors, got ${String(state)}`);
+    checkObject(op, 'state', state);
+    const { strict = true } = checkOptions(op, options, ['strict']);
+    checkBoolean(op, 'strict', strict);
     const own = this.#walk('');
     const names = new Set(own.map(([name]) => name));
     const missing = own.map(([name]) => name).filter((name) => !Object.hasOwn(state, name));
     const unexpected = Object.keys(state).filter((name) => !names.has(name));
-    if ((options.strict ?? true) && (missing.length > 0 || unexpected.length > 0)) {
+    if (strict && (missing.length > 0 || unexpected.length > 0)) {
       const list = (xs: string[]) => (xs.length ? xs.map((x) => `'${x}'`).join(', ') : 'none');
       throw new CheckpointError(op, `the state does not match the model: missing ${list(missing)}; unexpected ${list(unexpected)} (pass { strict: false } to load only the tensors both have)`);
     }
@@ -195,12 +199,26 @@ export interface LinearOptions {
   backend?: Backend;
 }
 
+/** The most values one tensor of weights can have: 2^30 float32s fill the 4 GiB a backend holds. */
+const MAX_WEIGHTS = 2 ** 30;
+
 function checkPositiveInt(value: number, what: string, op: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new ArgumentError(op, `${what} must be a positive integer, got ${value}`);
+  checkInteger(op, what, value, 1, MAX_WEIGHTS);
 }
 
-function generatorFor(options: { seed?: number; generator?: Rng }): Rng {
+function generatorFor(op: string, options: { seed?: number; generator?: Rng }): Rng {
+  if (options.generator !== undefined && !(options.generator instanceof Rng)) {
+    throw new ArgumentError(op, `generator must be a Generator, got ${show(options.generator)}`);
+  }
+  if (options.seed !== undefined) checkInteger(op, 'seed', options.seed, 0);
   return options.generator ?? (options.seed === undefined ? defaultGenerator : new Rng(options.seed));
+}
+
+/** Options of a layer that makes parameters: known keys, and a backend when given. */
+function layerOptions<O extends { backend?: Backend }>(op: string, options: O | undefined, keys: readonly string[]): Partial<O> {
+  const o = checkOptions(op, options, keys);
+  if (o.backend !== undefined) checkBackend(op, 'backend', o.backend);
+  return o;
 }
 
 /**
@@ -214,14 +232,20 @@ export class Linear extends Module {
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    options: LinearOptions = {},
+    options?: LinearOptions,
   ) {
     super();
-    checkPositiveInt(inFeatures, 'inFeatures', 'Linear');
-    checkPositiveInt(outFeatures, 'outFeatures', 'Linear');
-    const init = options.init ?? 'he';
-    if (init !== 'he' && init !== 'xavier') throw new ArgumentError('Linear', `init must be 'he' or 'xavier', got ${JSON.stringify(init)}`);
-    const g = generatorFor(options);
+    const op = 'Linear';
+    checkPositiveInt(inFeatures, 'inFeatures', op);
+    checkPositiveInt(outFeatures, 'outFeatures', op);
+    if (inFeatures * outFeatures > MAX_WEIGHTS) {
+      throw new ArgumentError(op, `Linear(${inFeatures}, ${outFeatures}) would have ${inFeatures * outFeatures} weights, more than the ${MAX_WEIGHTS} (2^30) a backend holds`);
+    }
+    const o = layerOptions(op, options, ['bias', 'init', 'seed', 'generator', 'backend']);
+    const { init = 'he', bias = true } = o;
+    checkOneOf(op, 'init', init, ['he', 'xavier']);
+    checkBoolean(op, 'bias', bias);
+    const g = generatorFor(op, o);
     const w = new Float64Array(inFeatures * outFeatures);
     if (init === 'he') {
       const std = Math.sqrt(2 / inFeatures);
@@ -230,8 +254,8 @@ export class Linear extends Module {
       const bound = Math.sqrt(6 / (inFeatures + outFeatures));
       for (let i = 0; i < w.length; i++) w[i] = bound * (2 * g.uniform() - 1);
     }
-    this.weight = this.registerParameter('weight', parameter(w, [inFeatures, outFeatures], options.backend), { transposed: true });
-    this.bias = options.bias ?? true ? this.registerParameter('bias', parameter(new Float64Array(outFeatures), [outFeatures], options.backend)) : null;
+    this.weight = this.registerParameter('weight', parameter(w, [inFeatures, outFeatures], o.backend), { transposed: true });
+    this.bias = bias ? this.registerParameter('bias', parameter(new Float64Array(outFeatures), [outFeatures], o.backend)) : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -264,6 +288,7 @@ export class Sequential extends Module {
 export class ReLU extends Module {
   constructor(readonly options: ReluOptions = {}) {
     super();
+    reluSubgradient('ReLU', options);
   }
   forward(x: Tensor): Tensor {
     return relu(x, this.options);
@@ -291,6 +316,7 @@ export class Softplus extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
+    checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
   }
   forward(x: Tensor): Tensor {
     return F.leakyRelu(x, this.negativeSlope);
@@ -300,6 +326,7 @@ export class LeakyReLU extends Module {
 export class ELU extends Module {
   constructor(readonly alpha = 1) {
     super();
+    checkNumber('ELU', 'alpha', alpha);
   }
   forward(x: Tensor): Tensor {
     return F.elu(x, this.alpha);
@@ -310,12 +337,12 @@ export class ELU extends Module {
 export class PReLU extends Module {
   readonly weight: Tensor;
 
-  constructor(numParameters = 1, options: { init?: number; backend?: Backend } = {}) {
+  constructor(numParameters = 1, options?: { init?: number; backend?: Backend }) {
     super();
     checkPositiveInt(numParameters, 'numParameters', 'PReLU');
-    const init = options.init ?? 0.25;
-    if (!Number.isFinite(init)) throw new ArgumentError('PReLU', `init must be a finite number, got ${init}`);
-    this.weight = this.registerParameter('weight', parameter(new Float64Array(numParameters).fill(init), [numParameters], options.backend));
+    const { init = 0.25, backend } = layerOptions('PReLU', options, ['init', 'backend']);
+    checkNumber('PReLU', 'init', init);
+    this.weight = this.registerParameter('weight', parameter(new Float64Array(numParameters).fill(init), [numParameters], backend));
   }
 
   forward(x: Tensor): Tensor {
@@ -331,7 +358,7 @@ export const activations = {
   softplus: () => new Softplus(),
   leakyRelu: () => new LeakyReLU(),
   elu: () => new ELU(),
-  prelu: ({ backend }) => new PReLU(1, { backend }),
+  prelu: (options) => new PReLU(1, options),
 } satisfies Record<string, (options: { backend?: Backend }) => Module>;
 
 export type ActivationName = keyof typeof activations;
@@ -341,21 +368,22 @@ export interface MLPOptions extends Omit<LinearOptions, 'generator'> {
   activation?: ActivationName | ((options: { backend?: Backend }) => Module);
 }
 
-function mlpLayers(sizes: readonly number[], options: MLPOptions): Module[] {
+function mlpLayers(sizes: readonly number[], options: MLPOptions | undefined): Module[] {
   if (!Array.isArray(sizes) || sizes.length < 2) {
-    throw new ArgumentError('MLP', `sizes must list at least the input and output sizes, e.g. [784, 128, 10], got ${JSON.stringify(sizes)}`);
+    throw new ArgumentError('MLP', `sizes must list at least the input and output sizes, e.g. [784, 128, 10], got ${show(sizes)}`);
   }
   sizes.forEach((n, i) => checkPositiveInt(n, `sizes[${i}]`, 'MLP'));
-  const activation = options.activation ?? 'relu';
-  const make = typeof activation === 'function' ? activation : activations[activation];
+  const o = layerOptions('MLP', options, ['activation', 'bias', 'init', 'seed', 'backend']);
+  const activation = o.activation ?? 'relu';
+  const make = typeof activation === 'function' ? activation : Object.hasOwn(activations, activation) ? activations[activation] : undefined;
   if (typeof make !== 'function') {
-    throw new ArgumentError('MLP', `unknown activation ${JSON.stringify(activation)}; valid: ${Object.keys(activations).join(', ')} or a function returning a Module`);
+    throw new ArgumentError('MLP', `unknown activation ${show(activation)}; valid: ${Object.keys(activations).join(', ')} or a function returning a Module`);
   }
-  const { seed, activation: _, ...linear } = options;
-  const generator = generatorFor({ seed });
+  const { seed, activation: _, ...linear } = o;
+  const generator = generatorFor('MLP', { seed });
   const layers: Module[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
-    if (i > 0) layers.push(make({ backend: options.backend }));
+    if (i > 0) layers.push(make({ backend: o.backend }));
     layers.push(new Linear(sizes[i], sizes[i + 1], { ...linear, generator }));
   }
   return layers;
@@ -363,7 +391,7 @@ function mlpLayers(sizes: readonly number[], options: MLPOptions): Module[] {
 
 /** Linear layers of the given sizes with an activation between them: MLP([784, 128, 10]). */
 export class MLP extends Sequential {
-  constructor(sizes: readonly number[], options: MLPOptions = {}) {
+  constructor(sizes: readonly number[], options?: MLPOptions) {
     super(...mlpLayers(sizes, options));
   }
 }

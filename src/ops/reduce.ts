@@ -1,5 +1,7 @@
 // Reductions: sum, mean, max, min over all elements or along axes.
 import { Binary, Reduce } from '../backend/opcodes.js';
+import { checkBoolean, checkTensor, show } from '../check.js';
+import { ArgumentError } from '../errors.js';
 import { normalizeAxis, stridesOf, broadcastStrides, sizeOf, type Shape } from '../shape.js';
 import { empty, full, type Tensor } from '../tensor.js';
 import { binaryKernel, expandTo, stridedCopy } from './broadcast.js';
@@ -19,6 +21,11 @@ interface Reduction {
 }
 
 function plan(x: Tensor, axis: Axis, keepdims: boolean, name: string): Reduction {
+  checkTensor(name, 'x', x);
+  checkBoolean(name, 'keepdims', keepdims);
+  if (axis !== undefined && typeof axis !== 'number' && !Array.isArray(axis)) {
+    throw new ArgumentError(name, `axis must be an integer, an array of them, or undefined for all axes, got ${show(axis)}`);
+  }
   const all = x.shape.map((_, i) => i);
   const list = axis === undefined ? all : typeof axis === 'number' ? [axis] : [...axis];
   const axes = [...new Set(list.map((a) => normalizeAxis(a, x.rank, name)))].sort((a, b) => a - b);

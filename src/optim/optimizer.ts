@@ -8,7 +8,7 @@ import { scope, type Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { GroupStore, type Run } from './store.js';
 import { checkFloat32 } from './validate.js';
-import { checkInteger, checkNumber, checkOneOf, checkingState, show, withDefaults, type Range } from '../check.js';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkingState, show, withDefaults, type Range } from '../check.js';
 
 export type NamedParams = Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
 /** A parameter group as given: its parameters and options overriding the optimizer's. */
@@ -40,7 +40,7 @@ export interface OptimizerStateDict {
 }
 
 export function evaluate(closure: Closure, op: string): number {
-  if (typeof closure !== 'function') throw new ArgumentError(op, `closure must be a function returning the loss, got ${typeof closure}`);
+  if (typeof closure !== 'function') throw new ArgumentError(op, `closure must be a function returning the loss, got ${show(closure)}`);
   return scope(() => {
     const loss = closure();
     if (loss instanceof Tensor) return loss.item();
@@ -204,6 +204,7 @@ export abstract class Optimizer<O extends { lr: number }> {
    */
   zeroGrad(setToNone = true): void {
     this.assertUsable(`${this.type}.zeroGrad`);
+    checkBoolean(`${this.type}.zeroGrad`, 'setToNone', setToNone);
     for (const s of this.stores) s.zeroGrad(setToNone);
   }
 

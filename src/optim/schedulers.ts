@@ -36,11 +36,19 @@ export abstract class LRScheduler {
   }
 
   /** The lr at step t of a group whose base lr is `base`. */
-  abstract lrAt(base: number, t: number): number;
+  lrAt(base: number, t: number): number {
+    const op = `${this.type}.lrAt`;
+    checkNumber(op, 'base', base, { min: 0 });
+    checkInteger(op, 't', t, 0);
+    return this.schedule(base, t);
+  }
+
+  /** lrAt's formula, for checked arguments. */
+  protected abstract schedule(base: number, t: number): number;
 
   /** Sets every group's lr for the current t. */
   protected apply(): void {
-    this.optimizer.paramGroups.forEach((g, i) => (g.lr = this.lrAt(this.baseLrs[i], this.lastEpoch)));
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = this.schedule(this.baseLrs[i], this.lastEpoch)));
   }
 
   step(): void {
@@ -49,7 +57,7 @@ export abstract class LRScheduler {
   }
 
   getLastLr(): number[] {
-    return this.baseLrs.map((b) => this.lrAt(b, this.lastEpoch));
+    return this.baseLrs.map((b) => this.schedule(b, this.lastEpoch));
   }
 
   stateDict(): SchedulerStateDict {
@@ -85,7 +93,7 @@ export class StepLR extends LRScheduler {
     checkNumber('StepLR', 'gamma', this.gamma, { above: 0 });
     this.start();
   }
-  lrAt(base: number, t: number): number {
+  protected schedule(base: number, t: number): number {
     return base * this.gamma ** Math.floor(t / this.stepSize);
   }
 }
@@ -104,7 +112,7 @@ export class MultiStepLR extends LRScheduler {
     this.gamma = o.gamma;
     this.start();
   }
-  lrAt(base: number, t: number): number {
+  protected schedule(base: number, t: number): number {
     return base * this.gamma ** this.milestones.filter((m) => m <= t).length;
   }
 }
@@ -118,7 +126,7 @@ export class ExponentialLR extends LRScheduler {
     checkNumber('ExponentialLR', 'gamma', this.gamma, { above: 0 });
     this.start();
   }
-  lrAt(base: number, t: number): number {
+  protected schedule(base: number, t: number): number {
     return base * this.gamma ** t;
   }
 }
@@ -134,7 +142,7 @@ export class CosineAnnealingLR extends LRScheduler {
     checkNumber('CosineAnnealingLR', 'etaMin', this.etaMin, { min: 0 });
     this.start();
   }
-  lrAt(base: number, t: number): number {
+  protected schedule(base: number, t: number): number {
     return this.etaMin + 0.5 * (base - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax));
   }
 }
@@ -161,7 +169,7 @@ export class LinearWarmup extends LRScheduler {
     this.after = o.after;
     this.start();
   }
-  lrAt(base: number, t: number): number {
+  protected schedule(base: number, t: number): number {
     if (t < this.warmupSteps) return base * (this.startFactor + ((1 - this.startFactor) * t) / this.warmupSteps);
     return this.after ? this.after.lrAt(base, t - this.warmupSteps) : base;
   }

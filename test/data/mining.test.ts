@@ -65,6 +65,6 @@ describe('triplet mining', () => {
     expect(() => batchHardTriplets(e, [0])).toThrow('batchHardTriplets: labels have 1 entries but embeddings have 2 rows');
     expect(() => batchHardTriplets(sg.tensor([0, 1], undefined, { backend: js64 }), [0, 1])).toThrow(/float \[batch, dim\] tensor, got float64 \[2\]/);
     expect(() => semiHardTriplets(e, [0, 1], { margin: 0 })).toThrow(/margin must be a finite number > 0/);
-    expect(() => batchHardTriplets(e, sg.tensor([0, 1], undefined, { backend: js64 }))).toThrow(/labels must be int32/);
+    expect(() => batchHardTriplets(e, sg.tensor([0, 1], undefined, { backend: js64 }))).toThrow(/labels must be an int32 tensor/);
   });
 });

@@ -52,7 +52,7 @@ describe('fit: a failing step leaves the state of the step before', () => {
       const cases: ((s: ReturnType<typeof setup>) => Partial<FitOptions>)[] = [
         () => ({ loss: throwingAt(n, losses.crossEntropy) }),
         () => ({ metrics: ['accuracy', { name: 'bad', fn: throwingAt(n, () => 0) }] }),
-        () => ({ targets: throwingAt(n, (b) => b.y) }),
+        () => ({ targets: throwingAt(n, (b: data.Batch) => b.y) }),
         (s) => ({ regularizer: throwingAt(n, () => losses.l2(s.model.parameters(), 1e-3)) }),
       ];
       for (const options of cases) {
