@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { add, NonFiniteGradientError, scope, sum, tensor, type Tensor } from '../../src/index.js';
 import { ArgumentError, BackendError, ReleasedTensorError } from '../../src/errors.js';
 import { Adagrad, Adam, CosineAnnealingLR, LinearWarmup, MultiStepLR, NAdam, RMSprop, SGD, StepLR } from '../../src/optim/index.js';
-import { js32, js64 } from '../helpers/backends.js';
+import { js32, js64, wasmBackends } from '../helpers/backends.js';
 import { flat, makeParams } from './problems.js';
 
 const p = () => makeParams([1, 2, 3], [3], js64);
@@ -121,6 +121,27 @@ describe('at step', () => {
     expect(() => opt.step()).toThrow(ReleasedTensorError);
     opt.dispose();
     expect(() => opt.step()).toThrow(/Adam.step: the optimizer was disposed/);
+  });
+
+  it.each([js64, js32, ...wasmBackends].map((b) => [b.label, b] as const))('centered RMSprop: a variance estimate v − a² below 0 counts as 0, not √(negative) = NaN (%s)', (_l, backend) => {
+    // A constant gradient: v − a² → 0, and rounding takes it below 0 within a few hundred steps.
+    const [w] = makeParams([0.5, -1, 2], [3], backend);
+    const opt = new RMSprop([w], { centered: true, alpha: 0.5, lr: 1e-3 });
+    for (let step = 0; step < 300; step++) {
+      w.grad = tensor([0.3, 0.7, 1.1], undefined, { backend });
+      opt.step();
+    }
+    expect(Array.from(w.data()).every(Number.isFinite)).toBe(true);
+    // Loaded moments with a² > v (squareAvg 1, gradAvg 1.5) and a zero gradient: v = 0.5, a = 0.75, v − a² < 0 → a zero step.
+    const state = opt.stateDict();
+    const at = (name: string) => state.buffers[state.header.groups[0].buffers[name]];
+    at('squareAvg').fill(1);
+    at('gradAvg').fill(1.5);
+    opt.loadStateDict(state);
+    const before = Array.from(w.data());
+    w.grad = tensor([0, 0, 0], undefined, { backend });
+    opt.step();
+    expect(Array.from(w.data())).toEqual(before);
   });
 
   it('a user-assigned gradient of the wrong shape throws', () => {

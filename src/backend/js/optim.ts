@@ -59,7 +59,8 @@ export function optimKernels(v: JsViews) {
         if (centered) {
           const mean = f[ai + i] + (1 - alpha) * (d - f[ai + i]);
           f[ai + i] = mean;
-          x -= mean * mean;
+          // v − a² estimates a variance, ≥ 0; rounding can take it below 0 when the gradient is constant, and √ would be NaN.
+          x = Math.max(x - mean * mean, 0);
         }
         let u = d / denom(x, eps, inside);
         if (useBuf) {
