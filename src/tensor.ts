@@ -2,7 +2,7 @@
 // needs (requiresGrad, grad, the node that created it). Arithmetic lives in
 // src/ops/; the methods here only forward to it.
 import type { Backend } from './backend/backend.js';
-import { checkTensor } from './check.js';
+import { checkTensor, show } from './check.js';
 import { ArgumentError, ShapeError } from './errors.js';
 import * as ops from './ops/index.js';
 import { Generator, defaultGenerator } from './random.js';
@@ -261,7 +261,7 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
 }
 
 export function assertTensor(x: unknown, op: string, what = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new ArgumentError(op, `${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor)) throw new ArgumentError(op, `${what} must be a Tensor, got ${show(x)}`);
 }
 
 /** Throws unless every input is a live float Tensor, all on one backend (the inputs of differentiable ops). */
