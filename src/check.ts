@@ -142,8 +142,13 @@ export interface TensorCheck {
   rank?: number;
 }
 
+const ANY_FLOAT: TensorCheck = {};
+
 /** A live Tensor of the right dtype (and backend and rank when asked). */
-export function checkTensor(op: string, name: string, v: unknown, want: TensorCheck = {}): asserts v is Tensor {
+export function checkTensor(op: string, name: string, v: unknown, want: TensorCheck = ANY_FLOAT): asserts v is Tensor {
+  // Every op's inputs pass here: the common case is one test, without allocating.
+  const dtypeOk = want.dtype === 'any' || (v instanceof Tensor && (v.dtype === 'int32') === (want.dtype === 'int32'));
+  if (v instanceof Tensor && dtypeOk && v.storage.alive && (!want.backend || v.backend === want.backend) && (want.rank === undefined || v.rank === want.rank)) return;
   if (!(v instanceof Tensor)) throw new ArgumentError(op, `${name} must be a Tensor, got ${show(v)}`);
   v.storage.assertAlive(op);
   const kind = want.dtype ?? 'float';

@@ -266,11 +266,16 @@ export function assertTensor(x: unknown, op: string, what = 'input'): asserts x 
 
 /** Throws unless every input is a live float Tensor, all on one backend (the inputs of differentiable ops). */
 export function checkInputs(op: string, inputs: readonly unknown[]): Backend {
-  const name = (i: number) => (inputs.length === 1 ? 'input' : `input ${i}`);
-  checkTensor(op, name(0), inputs[0]);
-  const backend = inputs[0].backend;
-  inputs.forEach((t, i) => checkTensor(op, name(i), t, { backend }));
-  return backend;
+  const first = inputs[0];
+  const backend = first instanceof Tensor ? first.backend : undefined;
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    // Every op call passes here: only a bad input goes on to checkTensor, for its error.
+    if (!(t instanceof Tensor) || t.dtype === 'int32' || t.backend !== backend || !t.storage.alive) {
+      checkTensor(op, inputs.length === 1 ? 'input' : `input ${i}`, t, { backend });
+    }
+  }
+  return backend!;
 }
 
 /** A copy of x on another backend (converting float32/float64 as needed); a leaf. */

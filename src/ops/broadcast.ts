@@ -67,8 +67,9 @@ export function stridedCopy(
 
 /** Turns numbers into scalar tensors on the backend of the tensor operand. */
 export function lift(a: TensorLike, b: TensorLike, name: string): [Tensor, Tensor] {
-  checkTensorLike(name, 'a', a);
-  checkTensorLike(name, 'b', b);
+  // Liveness, dtype and backend are the op's checks; here only what each operand is.
+  if (!(a instanceof Tensor) && typeof a !== 'number') checkTensorLike(name, 'a', a);
+  if (!(b instanceof Tensor) && typeof b !== 'number') checkTensorLike(name, 'b', b);
   if (a instanceof Tensor && b instanceof Tensor) return [a, b];
   if (a instanceof Tensor) return [a, scalarLike(a, b as number)];
   if (b instanceof Tensor) return [scalarLike(b, a), b];
