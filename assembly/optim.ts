@@ -176,7 +176,7 @@ export function adagrad(
 }
 
 /**
- * RMSprop: v ← αv + (1 − α)g̃²; centred: a ← a + (1 − α)(g̃ − a), x = v − a²;
+ * RMSprop: v ← αv + (1 − α)g̃²; centred: a ← a + (1 − α)(g̃ − a), x = max(v − a², 0);
  * with momentum b ← μb + g̃/denom(x), p ← p − lr·b; else p ← p − lr·g̃/denom(x).
  * rest is 1 − α.
  */
@@ -209,7 +209,8 @@ export function rmsprop(
     if (centered) {
       const m = load<T>(gavg + o);
       const mean = putState<T>(gavg + o, fma<T>(rs, sub<T>(d, m), m));
-      x = sub<T>(v, mul<T>(mean, mean));
+      // v − a² estimates a variance, ≥ 0; rounding can take it below 0 when the gradient is constant, and √ would be NaN.
+      x = max<T>(sub<T>(v, mul<T>(mean, mean)), splat<T>(0));
     }
     let u = div<T>(d, denom<T>(x, e, inside));
     if (useBuf) u = putState<T>(buf + o, fma<T>(mu, load<T>(buf + o), u));

@@ -33,7 +33,8 @@ export { encodeSafetensors, decodeSafetensors, encodeCheckpoint, decodeCheckpoin
 export type { Checkpoint, CheckpointOptions, DecodeCheckpointOptions, RawTensor, Safetensors, SafetensorsDType, TensorRecord } from './io/safetensors.js';
 
 import { Tensor } from './tensor.js';
-import { checkTensor } from './check.js';
+import { checkTensor, show } from './check.js';
+import { ArgumentError } from './errors.js';
 
 /** Makes a tensor owned: it outlives every scope (moved to the heap) and lives until dispose(). */
 export function keep<T extends Tensor>(t: T): T {
@@ -43,5 +44,10 @@ export function keep<T extends Tensor>(t: T): T {
 
 /** Sets every given tensor's gradient to zero. */
 export function zeroGrad(params: Iterable<Tensor>): void {
-  for (const p of params) p.zeroGrad();
+  if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) {
+    throw new ArgumentError('zeroGrad', `params must be an iterable of tensors (e.g. model.parameters()), got ${show(params)}`);
+  }
+  const list = [...params];
+  list.forEach((p, i) => checkTensor('zeroGrad', `params[${i}]`, p));
+  for (const p of list) p.zeroGrad();
 }

@@ -1,9 +1,13 @@
 // The vocabulary every public entry checks its arguments with. Each checker
 // throws a typed error naming the op, the argument, the value it got and what
 // was expected, before anything changes; none of them allocates or mutates.
-import { ArgumentError, BackendError, ShapeError } from './errors.js';
-import type { Backend } from './backend/backend.js';
+import { ArgumentError, BackendError, CheckpointError, ShapeError } from './errors.js';
+import { Backend } from './backend/backend.js';
 import { Tensor } from './tensor.js';
+
+/** An instance of a class (a Dataset, a Module, a Backend): named, never serialised (it may hold all of memory). */
+const isInstance = (v: unknown): v is object =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && ![null, Object.prototype].includes(Object.getPrototypeOf(v));
 
 /** A short description of any value for an error message. */
 export function show(v: unknown): string {
@@ -13,8 +17,9 @@ export function show(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'symbol') return v.toString();
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
+  if (isInstance(v)) return `a ${v.constructor?.name ?? 'object'}`;
   try {
-    const s = JSON.stringify(v);
+    const s = JSON.stringify(v, (_key, x) => (x instanceof Tensor ? x.toString() : isInstance(x) || typeof x === 'bigint' || typeof x === 'function' ? show(x) : x));
     if (s === undefined) return String(v);
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
   } catch {
@@ -83,6 +88,15 @@ export function checkFunction(op: string, name: string, v: unknown): asserts v i
 }
 
 /** A plain object (options, records): not null, not an array, not a tensor. */
+/**
+ * Whether a name would replace or shadow a property every plain object has
+ * ('__proto__', 'constructor', 'toString', ...): such names are refused as keys
+ * of the records subgrad builds (tensor names, state dicts, metadata).
+ */
+export function isPrototypeKey(name: string): boolean {
+  return name in Object.prototype;
+}
+
 export function checkObject(op: string, name: string, v: unknown): asserts v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Tensor) {
     throw new ArgumentError(op, `${name} must be an object, got ${show(v)}`);
@@ -128,8 +142,13 @@ export interface TensorCheck {
   rank?: number;
 }
 
+const ANY_FLOAT: TensorCheck = {};
+
 /** A live Tensor of the right dtype (and backend and rank when asked). */
-export function checkTensor(op: string, name: string, v: unknown, want: TensorCheck = {}): asserts v is Tensor {
+export function checkTensor(op: string, name: string, v: unknown, want: TensorCheck = ANY_FLOAT): asserts v is Tensor {
+  // Every op's inputs pass here: the common case is one test, without allocating.
+  const dtypeOk = want.dtype === 'any' || (v instanceof Tensor && (v.dtype === 'int32') === (want.dtype === 'int32'));
+  if (v instanceof Tensor && dtypeOk && v.storage.alive && (!want.backend || v.backend === want.backend) && (want.rank === undefined || v.rank === want.rank)) return;
   if (!(v instanceof Tensor)) throw new ArgumentError(op, `${name} must be a Tensor, got ${show(v)}`);
   v.storage.assertAlive(op);
   const kind = want.dtype ?? 'float';
@@ -145,6 +164,11 @@ export function checkTensor(op: string, name: string, v: unknown, want: TensorCh
   if (want.rank !== undefined && v.rank !== want.rank) {
     throw new ShapeError(op, `${name} must be ${want.rank}-D, got shape [${v.shape.join(', ')}]`);
   }
+}
+
+/** A backend (an option saying where to make tensors). */
+export function checkBackend(op: string, name: string, v: unknown): asserts v is Backend {
+  if (!(v instanceof Backend)) throw new ArgumentError(op, `${name} must be a Backend (from createBackend or getBackend), got ${show(v)}`);
 }
 
 /** A Tensor or a number (the operands of arithmetic). */
@@ -179,4 +203,18 @@ export function checkShape(op: string, name: string, v: unknown): number[] {
     throw new ArgumentError(op, `${name} ${show(v)} has ${size} elements, more than ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`);
   }
   return [...v];
+}
+
+/**
+ * Runs the checks of a state that came from a file or a state dict: what
+ * they refuse is a CheckpointError (the state is bad, not the call), with the
+ * same op and reason.
+ */
+export function checkingState<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ArgumentError || e instanceof ShapeError) throw new CheckpointError(e.op, e.reason);
+    throw e;
+  }
 }

@@ -9,11 +9,12 @@ function format(op: string, message: string): string {
 export class SubgradError extends Error {
   constructor(
     readonly op: string,
-    message: string,
+    /** What was wrong, without the op's name. */
+    readonly reason: string,
     /** `cause`: the error underneath (a runtime's own, say). */
     options?: ErrorOptions,
   ) {
-    super(format(op, message), options);
+    super(format(op, reason), options);
     this.name = new.target.name;
   }
 }
@@ -25,9 +26,10 @@ export class ShapeError extends SubgradError {}
 export class ArgumentError extends RangeError {
   constructor(
     readonly op: string,
-    message: string,
+    /** What was wrong, without the op's name. */
+    readonly reason: string,
   ) {
-    super(format(op, message));
+    super(format(op, reason));
     this.name = 'ArgumentError';
   }
 }

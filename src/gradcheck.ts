@@ -235,7 +235,8 @@ export function checkBackends(
 }
 
 function relativeError(a: Float64Array, b: Float64Array): number {
-  const scale = b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  // NaN does not set the scale: a NaN that both sides share must not make every other element's error NaN.
+  const scale = b.reduce((m, v) => (Number.isNaN(v) ? m : Math.max(m, Math.abs(v))), 0);
   let worst = 0;
   for (let i = 0; i < b.length; i++) {
     if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;

@@ -1,13 +1,16 @@
 // A small seeded PRNG (xoshiro128**), so the same seed gives the same numbers
 // on every backend: values are drawn in JS and only then stored.
+import { checkInteger } from './check.js';
 
 export class Generator {
   private s = new Uint32Array(4);
   constructor(seed = 0x5eed) {
+    checkInteger('Generator', 'seed', seed, 0);
     this.seed(seed);
   }
 
   seed(seed: number): void {
+    checkInteger('Generator.seed', 'seed', seed, 0);
     // SplitMix32 spreads any integer seed over the four state words.
     let x = seed >>> 0;
     for (let i = 0; i < 4; i++) {
@@ -47,6 +50,7 @@ export class Generator {
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
+    checkInteger('Generator.int', 'n', n, 1);
     return Math.floor(this.uniform() * n);
   }
 }
@@ -59,5 +63,6 @@ function rotl(x: number, k: number): number {
 export const defaultGenerator = new Generator();
 
 export function manualSeed(seed: number): void {
+  checkInteger('manualSeed', 'seed', seed, 0);
   defaultGenerator.seed(seed);
 }

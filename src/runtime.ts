@@ -11,7 +11,7 @@ import {
   supportedVariants,
   unsupportedReason,
 } from './backend/wasm.js';
-import { checkInteger, checkNumber, checkOneOf, checkOptions } from './check.js';
+import { checkBackend, checkInteger, checkNumber, checkOneOf, checkOptions } from './check.js';
 import { ArgumentError, BackendError } from './errors.js';
 
 export interface InitOptions {
@@ -189,5 +189,6 @@ export function backendInfo(): BackendInfo {
 
 /** Memory figures of a backend (default: the default backend). */
 export function memoryStats(backend: Backend = getBackend()): MemoryStats {
+  checkBackend('memoryStats', 'backend', backend);
   return backend.stats();
 }

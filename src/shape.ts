@@ -58,7 +58,8 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
 
 export function normalizeAxis(axis: number, rank: number, op: string): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
-    throw new ArgumentError(op, `axis ${axis} is out of range for a tensor of rank ${rank} (expected an integer in [${-rank}, ${Math.max(rank - 1, 0)}])`);
+    const got = typeof axis === 'number' ? String(axis) : typeof axis;
+    throw new ArgumentError(op, `axis ${got} is out of range for a tensor of rank ${rank} (expected an integer in [${-rank}, ${Math.max(rank - 1, 0)}])`);
   }
   return axis < 0 ? axis + rank : axis;
 }

@@ -2,7 +2,8 @@
 // needs (requiresGrad, grad, the node that created it). Arithmetic lives in
 // src/ops/; the methods here only forward to it.
 import type { Backend } from './backend/backend.js';
-import { ArgumentError, BackendError, ShapeError } from './errors.js';
+import { checkTensor, show } from './check.js';
+import { ArgumentError, ShapeError } from './errors.js';
 import * as ops from './ops/index.js';
 import { Generator, defaultGenerator } from './random.js';
 import { getBackend } from './runtime.js';
@@ -168,7 +169,7 @@ function flatten(data: NestedArray, op: string): { values: number[]; shape: numb
   const values: number[] = [];
   const walk = (d: NestedArray, dim: number) => {
     if (dim === shape.length) {
-      if (typeof d !== 'number') throw new ShapeError(op, `expected a number at depth ${dim}, got ${JSON.stringify(d)}`);
+      if (typeof d !== 'number') throw new ShapeError(op, `expected a number at depth ${dim}, got ${show(d)}`);
       values.push(d);
       return;
     }
@@ -276,20 +277,21 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
 }
 
 export function assertTensor(x: unknown, op: string, what = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new ArgumentError(op, `${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor)) throw new ArgumentError(op, `${what} must be a Tensor, got ${show(x)}`);
 }
 
-/** Throws unless every tensor is alive, on one backend, and float (the inputs of differentiable ops). */
-export function checkInputs(op: string, inputs: readonly Tensor[]): Backend {
-  const backend = inputs[0].backend;
-  for (const t of inputs) {
-    t.storage.assertAlive(op);
-    if (t.backend !== backend) {
-      throw new BackendError(op, `inputs live on different backends (${backend.label} and ${t.backend.label}); move one with toBackend()`);
+/** Throws unless every input is a live float Tensor, all on one backend (the inputs of differentiable ops). */
+export function checkInputs(op: string, inputs: readonly unknown[]): Backend {
+  const first = inputs[0];
+  const backend = first instanceof Tensor ? first.backend : undefined;
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    // Every op call passes here: only a bad input goes on to checkTensor, for its error.
+    if (!(t instanceof Tensor) || t.dtype === 'int32' || t.backend !== backend || !t.storage.alive) {
+      checkTensor(op, inputs.length === 1 ? 'input' : `input ${i}`, t, { backend });
     }
-    if (t.dtype === 'int32') throw new BackendError(op, `expects float tensors, got an int32 tensor of shape ${fmt(t.shape)}`);
   }
-  return backend;
+  return backend!;
 }
 
 /** A copy of x on another backend (converting float32/float64 as needed); a leaf. */

@@ -2,7 +2,7 @@
 // (splits, folds) share those tensors and differ only in their row indices;
 // a dataset's own x and y are gathered from them when read.
 import type { Backend } from '../backend/backend.js';
-import { checkOptions } from '../check.js';
+import { checkBackend, checkBoolean, checkOptions, checkShape, checkString, show } from '../check.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { gather } from '../ops/index.js';
 import { fmt, sizeOf } from '../shape.js';
@@ -72,6 +72,9 @@ export class Dataset {
 
   /** The rows at the given positions of this dataset (no data is copied). */
   subset(positions: ArrayLike<number>): Dataset {
+    if (!Array.isArray(positions) && !ArrayBuffer.isView(positions)) {
+      throw new ArgumentError('subset', `positions must be an array of integers, got ${show(positions)}`);
+    }
     const rows = new Int32Array(positions.length);
     for (let i = 0; i < rows.length; i++) {
       const p = positions[i];
@@ -85,6 +88,7 @@ export class Dataset {
 
   /** The class label of each sample of this dataset, in order; throws for float labels. */
   labels(op = 'labels'): Int32Array {
+    checkString('labels', 'op', op);
     const all = this.source.classLabels;
     if (!all) {
       throw new ArgumentError(op, `needs int32 class labels; this dataset has float labels (build it with labelDType: 'int32')`);
@@ -115,7 +119,7 @@ function labelTensor(labels: ArrayData, dtype: 'int32' | 'float' | undefined, ba
   const flat = isFlat(labels);
   const ints = flat && Array.from(labels as ArrayLike<number>).every(Number.isInteger);
   const d = dtype ?? (labels instanceof Int32Array || (Array.isArray(labels) && ints) ? 'int32' : 'float');
-  if (d !== 'int32' && d !== 'float') throw new ArgumentError('dataset', `labelDType must be 'int32' or 'float', got ${JSON.stringify(d)}`);
+  if (d !== 'int32' && d !== 'float') throw new ArgumentError('dataset', `labelDType must be 'int32' or 'float', got ${show(d)}`);
   if (d === 'int32' && !flat) throw new ShapeError('dataset', 'int32 class labels must be a flat array, one label per sample');
   return tensor(labels, undefined, { backend, dtype: d });
 }
@@ -125,11 +129,14 @@ function labelTensor(labels: ArrayData, dtype: 'int32' | 'float' | undefined, ba
  * flat with featureShape) and one label (or nested target row) per sample.
  * The data is copied once into persistent tensors.
  */
-export function dataset(features: ArrayData, labels: ArrayData, options: DatasetOptions = {}): Dataset {
+export function dataset(features: ArrayData, labels: ArrayData, options?: DatasetOptions): Dataset {
   const valid = (d: unknown) => ArrayBuffer.isView(d) || Array.isArray(d);
   if (!valid(features) || !valid(labels)) throw new ArgumentError('dataset', 'features and labels must be arrays or typed arrays');
-  checkOptions('dataset', options, ['featureShape', 'labelDType', 'allowNonFinite', 'backend']);
+  options = checkOptions('dataset', options, ['featureShape', 'labelDType', 'allowNonFinite', 'backend']);
   const { backend } = options;
+  if (backend !== undefined) checkBackend('dataset', 'backend', backend);
+  if (options.allowNonFinite !== undefined) checkBoolean('dataset', 'allowNonFinite', options.allowNonFinite);
+  if (options.featureShape !== undefined) checkShape('dataset', 'featureShape', options.featureShape);
   const y = labelTensor(labels, options.labelDType, backend);
   const n = y.shape[0] ?? 0;
   let x: Tensor | undefined;

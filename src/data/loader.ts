@@ -2,11 +2,12 @@
 // memory); a batch's tensors are gathered from the dataset when first read,
 // so reading them inside the training step's scope() puts them in that
 // step's arena and an epoch does not grow memory per batch.
+import { checkBoolean, checkInteger, checkOptions, show } from '../check.js';
 import { ArgumentError } from '../errors.js';
 import { gather } from '../ops/index.js';
 import { Generator as Rng, defaultGenerator } from '../random.js';
 import { Tensor, tensor } from '../tensor.js';
-import { labelsOf, type Dataset } from './dataset.js';
+import { Dataset, labelsOf } from './dataset.js';
 
 export class Batch {
   #index: Tensor | null = null;
@@ -66,10 +67,13 @@ export class DataLoader {
     readonly dataset: Dataset,
     options: DataLoaderOptions,
   ) {
-    const { batchSize, shuffle = false, dropLast = false, seed } = options ?? ({} as DataLoaderOptions);
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new ArgumentError('DataLoader', `batchSize must be an integer >= 1, got ${batchSize}`);
-    }
+    const op = 'DataLoader';
+    if (!(dataset instanceof Dataset)) throw new ArgumentError(op, `dataset must be a Dataset (data.dataset(features, labels)), got ${show(dataset)}`);
+    const { batchSize, shuffle = false, dropLast = false, seed } = checkOptions(op, options, ['batchSize', 'shuffle', 'seed', 'dropLast']);
+    checkInteger(op, 'batchSize', batchSize, 1);
+    checkBoolean(op, 'shuffle', shuffle);
+    checkBoolean(op, 'dropLast', dropLast);
+    if (seed !== undefined) checkInteger(op, 'seed', seed, 0);
     if (dropLast && batchSize > dataset.length) {
       throw new ArgumentError('DataLoader', `dropLast with batchSize ${batchSize} > ${dataset.length} samples would yield no batches`);
     }

@@ -37,7 +37,7 @@ export function miningInputs(op: string, embeddings: unknown, labels: unknown): 
   checkTensor(op, 'embeddings', embeddings, { rank: 2 });
   let y: ArrayLike<number>;
   if (labels instanceof Tensor) {
-    checkTensor(op, 'labels', labels, { dtype: 'int32', rank: 1 });
+    checkTensor(op, 'labels', labels, { dtype: 'int32', rank: 1, backend: embeddings.backend });
     y = labels.data();
   } else if (Array.isArray(labels) || ArrayBuffer.isView(labels)) {
     y = labels as ArrayLike<number>;

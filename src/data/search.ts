@@ -1,6 +1,7 @@
 // Hyper-parameter search: run a user's train-and-evaluate function on each
 // candidate and rank the candidates by the validation score it returns.
 // (Choose on validation data; evaluate the winner once on test data.)
+import { checkInteger, checkNumber, checkObject, checkOptions, show } from '../check.js';
 import { ArgumentError } from '../errors.js';
 import type { Generator as Rng } from '../random.js';
 import { rngFor } from './loader.js';
@@ -14,9 +15,9 @@ export class Distribution<T = number> {
 }
 
 function checkRange(op: string, low: number, high: number, positive = false): void {
-  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high || (positive && low <= 0)) {
-    throw new ArgumentError(op, `needs finite low <= high${positive ? ' with low > 0' : ''}, got low ${low} and high ${high}`);
-  }
+  checkNumber(op, 'low', low, positive ? { above: 0 } : {});
+  checkNumber(op, 'high', high);
+  if (low > high) throw new ArgumentError(op, `needs low <= high, got low ${low} and high ${high}`);
 }
 
 /** Uniform on [low, high). */
@@ -34,7 +35,7 @@ export function logUniform(low: number, high: number): Distribution {
 
 /** A uniform integer in [low, high], both included. */
 export function intUniform(low: number, high: number): Distribution {
-  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new ArgumentError('intUniform', `needs integer bounds, got ${low} and ${high}`);
+  if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high)) throw new ArgumentError('intUniform', `needs integer bounds, got ${show(low)} and ${show(high)}`);
   checkRange('intUniform', low, high);
   return new Distribution(`intUniform(${low}, ${high})`, (rng) => low + rng.int(high - low + 1));
 }
@@ -62,9 +63,8 @@ export type RandomParams<S extends RandomSpace> = {
 };
 
 function checkSpace(op: string, space: unknown, allowDistributions: boolean): [string, readonly unknown[] | Distribution<unknown>][] {
-  if (space === null || typeof space !== 'object' || Object.keys(space).length === 0) {
-    throw new ArgumentError(op, 'space must be an object with at least one hyper-parameter');
-  }
+  checkObject(op, 'space', space);
+  if (Object.keys(space).length === 0) throw new ArgumentError(op, 'space must be an object with at least one hyper-parameter');
   const entries = Object.entries(space);
   for (const [key, values] of entries) {
     const ok = (Array.isArray(values) && values.length > 0) || (allowDistributions && values instanceof Distribution);
@@ -72,12 +72,12 @@ function checkSpace(op: string, space: unknown, allowDistributions: boolean): [s
       throw new ArgumentError(op, `space.${key} must be a non-empty array of values${allowDistributions ? ' or a Distribution (uniform, logUniform, intUniform)' : ''}`);
     }
   }
-  return entries;
+  return entries as [string, readonly unknown[] | Distribution<unknown>][];
 }
 
 function checkMode(op: string, mode: unknown): Mode {
   if (mode !== 'max' && mode !== 'min') {
-    throw new ArgumentError(op, `options.mode must be 'max' (higher score is better, e.g. accuracy) or 'min' (lower is better, e.g. loss), got ${JSON.stringify(mode)}`);
+    throw new ArgumentError(op, `options.mode must be 'max' (higher score is better, e.g. accuracy) or 'min' (lower is better, e.g. loss), got ${show(mode)}`);
   }
   return mode;
 }
@@ -88,7 +88,7 @@ async function run<P>(op: string, candidates: P[], evaluate: Evaluate<P>, mode: 
   for (const [trial, params] of candidates.entries()) {
     const score = await evaluate(params, trial);
     if (typeof score !== 'number') {
-      throw new ArgumentError(op, `evaluate must return a number (the validation score), got ${typeof score} for ${JSON.stringify(params)}`);
+      throw new ArgumentError(op, `evaluate must return a number (the validation score), got ${typeof score} for ${show(params)}`);
     }
     results.push({ params, score, trial });
   }
@@ -110,7 +110,7 @@ export async function gridSearch<S extends GridSpace>(space: S, evaluate: Evalua
   const op = 'gridSearch';
   const entries = checkSpace(op, space, false) as [string, readonly unknown[]][];
   checkEvaluate(op, evaluate);
-  const mode = checkMode(op, options?.mode);
+  const mode = checkMode(op, checkOptions(op, options, ['mode']).mode);
   let candidates: Record<string, unknown>[] = [{}];
   for (const [key, values] of entries) candidates = candidates.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   return run(op, candidates as GridParams<S>[], evaluate, mode);
@@ -128,12 +128,13 @@ export async function randomSearch<S extends RandomSpace>(
   const op = 'randomSearch';
   const entries = checkSpace(op, space, true);
   checkEvaluate(op, evaluate);
-  const mode = checkMode(op, options?.mode);
-  const { trials, seed } = options;
-  if (!Number.isInteger(trials) || trials < 1) throw new ArgumentError(op, `options.trials must be an integer >= 1, got ${trials}`);
+  const { mode, trials, seed } = checkOptions(op, options, ['mode', 'trials', 'seed']);
+  checkMode(op, mode);
+  checkInteger(op, 'options.trials', trials, 1);
+  if (seed !== undefined) checkInteger(op, 'options.seed', seed, 0);
   const rng = rngFor(seed);
   const candidates = Array.from({ length: trials }, () =>
     Object.fromEntries(entries.map(([key, v]) => [key, v instanceof Distribution ? v.sample(rng) : v[rng.int(v.length)]])),
   );
-  return run(op, candidates as RandomParams<S>[], evaluate, mode);
+  return run(op, candidates as RandomParams<S>[], evaluate, mode as Mode);
 }

@@ -1,10 +1,10 @@
 // Held-out data: train/validation/test splits and k folds, optionally
 // stratified (each part keeps the class proportions). Splits are subsets of
 // the dataset: no data is copied.
-import { checkBoolean, checkInteger, checkOptions } from '../check.js';
+import { checkBoolean, checkInteger, checkOptions, show } from '../check.js';
 import { ArgumentError } from '../errors.js';
 import { Generator as Rng } from '../random.js';
-import type { Dataset } from './dataset.js';
+import { Dataset } from './dataset.js';
 import { rngFor, shuffleInPlace } from './loader.js';
 
 export interface SplitOptions {
@@ -18,10 +18,11 @@ export interface SplitOptions {
 
 export type Fractions = { train: number; val: number; test: number } | readonly [number, number, number];
 
-function checkSplitOptions(op: string, options: SplitOptions | undefined): SplitOptions {
+/** The dataset and the split options, checked. */
+function checkSplit(op: string, data: unknown, options: SplitOptions | undefined): SplitOptions {
+  if (!(data instanceof Dataset)) throw new ArgumentError(op, `data must be a Dataset (data.dataset(features, labels)), got ${show(data)}`);
   const o = checkOptions(op, options, ['stratified', 'shuffle', 'seed']);
-  if (o.stratified !== undefined) checkBoolean(op, 'stratified', o.stratified);
-  if (o.shuffle !== undefined) checkBoolean(op, 'shuffle', o.shuffle);
+  for (const key of ['stratified', 'shuffle'] as const) if (o[key] !== undefined) checkBoolean(op, key, o[key]);
   if (o.seed !== undefined) checkInteger(op, 'seed', o.seed, 0);
   return o;
 }
@@ -59,16 +60,16 @@ function apportion(fractions: readonly number[], n: number): number[] {
  * random_split gives, also when stratified; with shuffle: false, in the
  * dataset's order.
  */
-export function trainValTestSplit(data: Dataset, fractions: Fractions, options: SplitOptions = {}): { train: Dataset; val: Dataset; test: Dataset } {
+export function trainValTestSplit(data: Dataset, fractions: Fractions, options?: SplitOptions): { train: Dataset; val: Dataset; test: Dataset } {
   const op = 'trainValTestSplit';
-  const o = checkSplitOptions(op, options);
+  const o = checkSplit(op, data, options);
   if (!Array.isArray(fractions)) checkOptions(op, fractions as object, ['train', 'val', 'test'], 'fractions');
   const obj = fractions as { train?: unknown; val?: unknown; test?: unknown } | null;
   const f: unknown[] = Array.isArray(fractions) ? [...fractions] : [obj?.train, obj?.val, obj?.test];
   const ok = f.length === 3 && f.every((x) => typeof x === 'number' && x >= 0);
   const total = ok ? (f as number[]).reduce((a, b) => a + b, 0) : NaN;
   if (!(Math.abs(total - 1) <= 1e-9)) {
-    throw new ArgumentError(op, `fractions must be three non-negative numbers { train, val, test } summing to 1 (within 1e-9), got ${JSON.stringify(fractions)}${ok ? ` (sum ${total})` : ''}`);
+    throw new ArgumentError(op, `fractions must be three non-negative numbers { train, val, test } summing to 1 (within 1e-9), got ${show(fractions)}${ok ? ` (sum ${total})` : ''}`);
   }
   const rng = o.shuffle ?? true ? rngFor(o.seed) : null;
   const parts: number[][] = [[], [], []];
@@ -95,11 +96,11 @@ export interface Fold {
  * of the others. Fold sizes differ by at most one (and, stratified, so do
  * their counts of each class).
  */
-export function kFold(data: Dataset, k: number, options: SplitOptions = {}): Fold[] {
+export function kFold(data: Dataset, k: number, options?: SplitOptions): Fold[] {
   const op = 'kFold';
-  const o = checkSplitOptions(op, options);
+  const o = checkSplit(op, data, options);
   if (!Number.isInteger(k) || k < 2 || k > data.length) {
-    throw new ArgumentError(op, `k must be an integer in [2, ${data.length}] (the number of samples), got ${k}`);
+    throw new ArgumentError(op, `k must be an integer in [2, ${data.length}] (the number of samples), got ${show(k)}`);
   }
   const parts = groups(data, op, o, o.shuffle ? rngFor(o.seed) : null);
   const foldOf = new Int32Array(data.length);

@@ -5,7 +5,7 @@
 // treats the file as hostile: every number is checked before use, and the
 // tensors must tile the data exactly (no gaps, no overlap), as the reference
 // implementation requires; that also catches a duplicated JSON key.
-import { checkBoolean, checkObject, checkOneOf, checkOptions, show, withDefaults } from '../check.js';
+import { checkBoolean, checkObject, checkOneOf, checkOptions, isPrototypeKey, show, withDefaults } from '../check.js';
 import { ArgumentError, CheckpointError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { Optimizer, type OptimizerStateDict } from '../optim/optimizer.js';
@@ -121,15 +121,17 @@ function writeValues(view: DataView, at: number, r: TensorRecord): void {
 /** Serialises named tensors (Tensors or records) and string metadata to safetensors bytes. */
 export function encodeSafetensors(tensors: Record<string, Tensor | TensorRecord>, metadata: Record<string, string> = {}): ArrayBuffer {
   const op = 'encodeSafetensors';
-  if (tensors === null || typeof tensors !== 'object') throw new ArgumentError(op, `tensors must be an object of named tensors, got ${String(tensors)}`);
+  checkObject(op, 'tensors', tensors);
+  checkObject(op, 'metadata', metadata);
   for (const [k, v] of Object.entries(metadata)) {
+    if (isPrototypeKey(k)) throw new ArgumentError(op, `invalid metadata key ${show(k)} (a property every object has)`);
     if (typeof v !== 'string') throw new ArgumentError(op, `metadata values must be strings; '${k}' is ${typeof v}`);
   }
   const header: Record<string, unknown> = Object.keys(metadata).length > 0 ? { [METADATA]: metadata } : {};
   const records: [number, TensorRecord][] = [];
   let offset = 0;
   for (const [name, value] of Object.entries(tensors)) {
-    if (name === '' || name === METADATA) throw new ArgumentError(op, `invalid tensor name ${JSON.stringify(name)}`);
+    if (name === '' || name === METADATA || isPrototypeKey(name)) throw new ArgumentError(op, `invalid tensor name ${show(name)}`);
     const r = toRecord(value, name);
     const bytes = r.data.length * ELEMENT_BYTES[r.dtype];
     header[name] = { dtype: r.dtype, shape: r.shape, data_offsets: [offset, offset + bytes] };
@@ -155,7 +157,9 @@ export function decodeSafetensors(bytes: ArrayBuffer | ArrayBufferView): Safeten
   const fail = (message: string): never => {
     throw new CheckpointError('decodeSafetensors', message);
   };
-  if (!(bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(bytes)) fail(`expected an ArrayBuffer or a typed array, got ${typeof bytes}`);
+  if (!(bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(bytes)) {
+    throw new ArgumentError('decodeSafetensors', `bytes must be an ArrayBuffer or a typed array, got ${show(bytes)}`);
+  }
   const u8 = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (u8.length < 8) fail(`the file has ${u8.length} bytes, fewer than the 8-byte header length`);
   const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
@@ -175,6 +179,9 @@ export function decodeSafetensors(bytes: ArrayBuffer | ArrayBufferView): Safeten
   if (!isObject(metadata) || Object.values(metadata).some((v) => typeof v !== 'string')) {
     fail(`${METADATA} must be an object of strings`);
   }
+  // JSON.parse makes '__proto__' an own key; copied into a record it would replace the record's prototype.
+  const prototypeKey = [...Object.keys(header), ...Object.keys(metadata as object)].find(isPrototypeKey);
+  if (prototypeKey !== undefined) fail(`the name ${JSON.stringify(prototypeKey)} is refused: it is a property every object has`);
   const dataStart = 8 + headerBytes;
   const dataBytes = u8.length - dataStart;
   const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
@@ -335,7 +342,7 @@ function optimizerLoad(metadata: Record<string, string>, tensors: Record<string,
     const header = parseJson(metadata[OPTIMIZER_HEADER], 'the optimizer header');
     const buffers: (Float32Array | Float64Array)[] = [];
     for (const [name, r] of Object.entries(tensors)) {
-      if (!/^(0|[1-9]\d*)$/.test(name)) fail(`'${OPTIMIZER_PREFIX}${name}' is not a buffer of the optimizer state saved in subgrad's form`);
+      if (!/^(0|[1-9]\d{0,8})$/.test(name)) fail(`'${OPTIMIZER_PREFIX}${name}' is not a buffer of the optimizer state saved in subgrad's form`);
       if (r.dtype === 'I32') fail(`optimizer state '${OPTIMIZER_PREFIX}${name}' holds integers; expected F32 or F64`);
       buffers[Number(name)] = r.data as Float32Array | Float64Array;
     }
@@ -346,6 +353,7 @@ function optimizerLoad(metadata: Record<string, string>, tensors: Record<string,
     const state: Record<string, Record<string, TensorRecord>> = {};
     for (const [name, r] of Object.entries(tensors)) {
       const m = TORCH_STATE.exec(name) ?? fail(`'${OPTIMIZER_PREFIX}${name}' is not named ${OPTIMIZER_PREFIX}state/<parameter>/<name>`);
+      if (isPrototypeKey(m[2])) fail(`the name '${OPTIMIZER_PREFIX}${name}' is refused: '${m[2]}' is a property every object has`);
       (state[m[1]] ??= {})[m[2]] = r;
     }
     return () => optimizer.loadStateDict({ state, param_groups } as TorchOptimizerState, { format: 'pytorch', model });
@@ -387,15 +395,27 @@ export function decodeCheckpoint(bytes: ArrayBuffer | ArrayBufferView, model: Mo
   const state: Record<string, TensorRecord> = {};
   const extra: Record<string, TensorRecord> = {};
   const optimizerTensors: Record<string, TensorRecord> = {};
+  const extraKey = (name: string) => {
+    const key = name.slice(EXTRA_PREFIX.length);
+    if (isPrototypeKey(key)) throw new CheckpointError(op, `the name '${name}' is refused: '${key}' is a property every object has`);
+    return key;
+  };
   for (const [name, r] of Object.entries(tensors)) {
-    if (name.startsWith(EXTRA_PREFIX)) extra[name.slice(EXTRA_PREFIX.length)] = r;
-    else if (name.startsWith(OPTIMIZER_PREFIX)) optimizerTensors[name.slice(OPTIMIZER_PREFIX.length)] = r;
+    if (name.startsWith(EXTRA_PREFIX)) extra[extraKey(name)] = r;
+    else if (name.startsWith(OPTIMIZER_PREFIX)) {
+      // optimizer/<index> (subgrad's form) or optimizer/state/<i>/<name> (torch's), exactly as encodeCheckpoint writes them.
+      const key = name.slice(OPTIMIZER_PREFIX.length);
+      if (!/^(0|[1-9]\d{0,8})$/.test(key) && !TORCH_STATE.test(key)) {
+        throw new CheckpointError(op, `'${name}' is not named ${OPTIMIZER_PREFIX}<index> or ${OPTIMIZER_PREFIX}state/<parameter>/<name>`);
+      }
+      optimizerTensors[key] = r;
+    }
     else state[name] = r;
   }
   const rawExtra: Record<string, RawTensor> = {};
   const parameters = new Set(model.namedParameters().map(([name]) => name));
   for (const [name, r] of Object.entries(raw)) {
-    if (name.startsWith(EXTRA_PREFIX)) rawExtra[name.slice(EXTRA_PREFIX.length)] = r;
+    if (name.startsWith(EXTRA_PREFIX)) rawExtra[extraKey(name)] = r;
     // Without strict, a tensor that is no parameter is ignored, whatever its dtype.
     else if (strict || parameters.has(name) || name.startsWith(OPTIMIZER_PREFIX)) {
       throw new CheckpointError(op, `tensor '${name}' has dtype ${r.dtype}, which cannot be loaded: ${r.reason}`);

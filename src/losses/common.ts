@@ -1,7 +1,7 @@
 // What the losses share: options with their defaults, the reduction, and the
 // checks of predictions, targets and labels, each run before anything is
 // computed and naming the loss.
-import { checkInteger, checkTensor as checkTensorOf, type DTypeKind } from '../check.js';
+import { checkInteger, checkNumber, checkTensor as checkTensorOf, type DTypeKind, show } from '../check.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { add, mul, permute, reshape, sum } from '../ops/index.js';
 import { fmt, sameShape, sizeOf } from '../shape.js';
@@ -34,7 +34,7 @@ export function options<T extends object>(name: string, given: unknown, defaults
     if (value !== undefined) out[key] = value;
   }
   if ('reduction' in out && !reductions.includes(out.reduction as string)) {
-    throw new ArgumentError(name, `reduction must be ${reductions.map((r) => `'${r}'`).join(', ')}, got ${JSON.stringify(out.reduction)}`);
+    throw new ArgumentError(name, `reduction must be ${reductions.map((r) => `'${r}'`).join(', ')}, got ${show(out.reduction)}`);
   }
   return out as T;
 }
@@ -50,14 +50,10 @@ export function reduce(loss: Tensor, reduction: string, count = loss.size): Tens
   return count > 0 ? mul(sum(loss), 1 / count) : add(mul(sum(loss), 0), NaN);
 }
 
-/** A number in (lo, hi] or [lo, hi] (when `closed`), else an error naming the option. */
+/** A finite number in (lo, hi] or [lo, hi] (when `closed`), else an error naming the option. */
 export function checkRange(name: string, what: string, value: unknown, lo: number, hi = Infinity, closed = false): number {
-  const ok = typeof value === 'number' && (closed ? value >= lo : value > lo) && value <= hi;
-  if (!ok) {
-    const range = `${closed ? '[' : '('}${lo}, ${hi === Infinity ? '∞)' : `${hi}]`}`;
-    throw new ArgumentError(name, `${what} must be a number in ${range}, got ${String(value)}`);
-  }
-  return value as number;
+  checkNumber(name, what, value, { ...(closed ? { min: lo } : { above: lo }), ...(hi === Infinity ? {} : { max: hi }) });
+  return value;
 }
 
 /** Throws unless x is a live tensor (float unless `dtype` says otherwise) on like's backend with at least one element. */

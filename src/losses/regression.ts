@@ -1,4 +1,5 @@
 // Regression losses: compositions of core ops, elementwise and then reduced.
+import { show } from '../check.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { composite } from '../ops/define.js';
 import { abs, add, clamp, detach, div, log, log1p, minimum, mul, reshape, square, sub } from '../ops/index.js';
@@ -39,7 +40,7 @@ export const l1Loss = mae;
  * base 10 the logs are decimal. Values must be > -1.
  */
 export const msle = pointwise('msle', { base: 'e' as 'e' | 10 }, (x, y, o) => {
-  if (o.base !== 'e' && o.base !== 10) throw new ArgumentError('msle', `base must be 'e' or 10, got ${JSON.stringify(o.base)}`);
+  if (o.base !== 'e' && o.base !== 10) throw new ArgumentError('msle', `base must be 'e' or 10, got ${show(o.base)}`);
   const aboveMinusOne = (v: number) => v > -1;
   checkValues('msle', x, 'input', aboveMinusOne, 'must be > -1 (log1p)');
   checkValues('msle', y, 'target', aboveMinusOne, 'must be > -1 (log1p)');
@@ -81,7 +82,7 @@ export const smoothL1: PointwiseLoss<{ beta: number }> = composite(
 
 /** var as a tensor x can be broadcast against: x's shape, its last dimension 1, or one dimension fewer (PyTorch). */
 function varianceLike(name: string, variance: Tensor | number, x: Tensor): Tensor {
-  if (typeof variance === 'number') return full([], variance, { backend: x.backend });
+  if (typeof variance === 'number') return full([], checkRange(name, 'var', variance, 0, Infinity, true), { backend: x.backend });
   const v = checkTensor(name, variance, 'var', x);
   const head = x.shape.slice(0, -1);
   if (sameShape(v.shape, x.shape) || sameShape(v.shape, [...head, 1])) return v;

@@ -1,13 +1,13 @@
 // Modules: containers of parameters with PyTorch's names ("0.weight") and
 // state dicts, so a model saved here loads into the equivalent torch.nn model.
 import type { Backend } from '../backend/backend.js';
-import { checkOneOf } from '../check.js';
 import { ArgumentError, CheckpointError, ShapeError } from '../errors.js';
-import { checkBoolean, checkObject, withDefaults } from '../check.js';
 import { checkRecord, type FLOAT_LABELS } from '../io/records.js';
 import type { TensorRecord } from '../io/safetensors.js';
 import { add, detach, matmul, relu, transpose, type ReluOptions } from '../ops/index.js';
+import { reluSubgradient } from '../ops/elementwise.js';
 import { Generator as Rng, defaultGenerator } from '../random.js';
+import { checkBackend, checkBoolean, checkInteger, checkNumber, checkObject, checkOneOf, checkOptions, isPrototypeKey, show } from '../check.js';
 import { fmt, sameShape } from '../shape.js';
 import { noGrad } from '../tape.js';
 import { Tensor, tensor } from '../tensor.js';
@@ -38,8 +38,8 @@ export abstract class Module<In = Tensor, Out = Tensor> {
   abstract forward(input: In): Out;
 
   #checkName(name: string): void {
-    if (typeof name !== 'string' || name === '' || name.includes('.') || name.includes('/')) {
-      throw new ArgumentError('Module', `a parameter or submodule name must be a non-empty string without '.' or '/', got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name === '' || name.includes('.') || name.includes('/') || isPrototypeKey(name)) {
+      throw new ArgumentError('Module', `a parameter or submodule name must be a non-empty string without '.' or '/', and not a property every object has, got ${show(name)}`);
     }
     if (this.#params.has(name) || this.#children.has(name)) throw new ArgumentError('Module', `the name '${name}' is already registered`);
   }
@@ -92,6 +92,7 @@ export abstract class Module<In = Tensor, Out = Tensor> {
 
   /** Sets training mode on this module and every submodule. */
   train(mode = true): this {
+    checkBoolean('train', 'mode', mode);
     this.training = mode;
     for (const m of this.#children.values()) m.train(mode);
     return this;
@@ -125,11 +126,11 @@ export abstract class Module<In = Tensor, Out = Tensor> {
    * whose dtype is 'F32', 'F64', 'float32' or 'float64'. Everything is checked
    * first; on any mismatch nothing changes.
    */
-  loadStateDict(state: Record<string, StateEntry>, options: LoadStateDictOptions = {}): void {
+  loadStateDict(state: Record<string, StateEntry>, options?: LoadStateDictOptions): void {
     const op = 'loadStateDict';
-    const { strict } = withDefaults(op, { strict: true }, options);
-    checkBoolean(op, 'strict', strict);
     checkObject(op, 'state', state);
+    const { strict = true } = checkOptions(op, options, ['strict']);
+    checkBoolean(op, 'strict', strict);
     const own = this.#walk('');
     const names = new Set(own.map(([name]) => name));
     const missing = own.map(([name]) => name).filter((name) => !Object.hasOwn(state, name));
@@ -209,12 +210,26 @@ export interface LinearOptions {
   backend?: Backend;
 }
 
+/** The most values one tensor of weights can have: 2^30 float32s fill the 4 GiB a backend holds. */
+const MAX_WEIGHTS = 2 ** 30;
+
 function checkPositiveInt(value: number, what: string, op: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new ArgumentError(op, `${what} must be a positive integer, got ${value}`);
+  checkInteger(op, what, value, 1, MAX_WEIGHTS);
 }
 
-function generatorFor(options: { seed?: number; generator?: Rng }): Rng {
+function generatorFor(op: string, options: { seed?: number; generator?: Rng }): Rng {
+  if (options.generator !== undefined && !(options.generator instanceof Rng)) {
+    throw new ArgumentError(op, `generator must be a Generator, got ${show(options.generator)}`);
+  }
+  if (options.seed !== undefined) checkInteger(op, 'seed', options.seed, 0);
   return options.generator ?? (options.seed === undefined ? defaultGenerator : new Rng(options.seed));
+}
+
+/** Options of a layer that makes parameters: known keys, and a backend when given. */
+function layerOptions<O extends { backend?: Backend }>(op: string, options: O | undefined, keys: readonly string[]): Partial<O> {
+  const o = checkOptions(op, options, keys);
+  if (o.backend !== undefined) checkBackend(op, 'backend', o.backend);
+  return o;
 }
 
 /**
@@ -228,15 +243,20 @@ export class Linear extends Module {
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    options: LinearOptions = {},
+    options?: LinearOptions,
   ) {
     super();
-    checkPositiveInt(inFeatures, 'inFeatures', 'Linear');
-    checkPositiveInt(outFeatures, 'outFeatures', 'Linear');
-    const init = options.init ?? 'he';
-    checkOneOf('Linear', 'init', init, INITS);
-    const g = generatorFor(options);
-    const hasBias = options.bias ?? true;
+    const op = 'Linear';
+    checkPositiveInt(inFeatures, 'inFeatures', op);
+    checkPositiveInt(outFeatures, 'outFeatures', op);
+    if (inFeatures * outFeatures > MAX_WEIGHTS) {
+      throw new ArgumentError(op, `Linear(${inFeatures}, ${outFeatures}) would have ${inFeatures * outFeatures} weights, more than the ${MAX_WEIGHTS} (2^30) a backend holds`);
+    }
+    const o = layerOptions(op, options, ['bias', 'init', 'seed', 'generator', 'backend']);
+    const { init = 'he', bias: hasBias = true } = o;
+    checkOneOf(op, 'init', init, INITS);
+    checkBoolean(op, 'bias', hasBias);
+    const g = generatorFor(op, o);
     const fill = (values: Float64Array, draw: () => number) => values.forEach((_, i) => (values[i] = draw()));
     const uniform = (bound: number) => () => bound * (2 * g.uniform() - 1);
     const w = new Float64Array(inFeatures * outFeatures);
@@ -247,8 +267,8 @@ export class Linear extends Module {
       fill(w, uniform(1 / Math.sqrt(inFeatures)));
       if (hasBias) fill(b, uniform(1 / Math.sqrt(inFeatures)));
     }
-    this.weight = this.registerParameter('weight', parameter(w, [inFeatures, outFeatures], options.backend), { transposed: true });
-    this.bias = hasBias ? this.registerParameter('bias', parameter(b, [outFeatures], options.backend)) : null;
+    this.weight = this.registerParameter('weight', parameter(w, [inFeatures, outFeatures], o.backend), { transposed: true });
+    this.bias = hasBias ? this.registerParameter('bias', parameter(b, [outFeatures], o.backend)) : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -281,6 +301,7 @@ export class Sequential extends Module {
 export class ReLU extends Module {
   constructor(readonly options: ReluOptions = {}) {
     super();
+    reluSubgradient('ReLU', options);
   }
   forward(x: Tensor): Tensor {
     return relu(x, this.options);
@@ -353,6 +374,7 @@ export class Softsign extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
+    checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
   }
   forward(x: Tensor): Tensor {
     return F.leakyRelu(x, this.negativeSlope);
@@ -362,6 +384,7 @@ export class LeakyReLU extends Module {
 export class ELU extends Module {
   constructor(readonly alpha = 1) {
     super();
+    checkNumber('ELU', 'alpha', alpha);
   }
   forward(x: Tensor): Tensor {
     return F.elu(x, this.alpha);
@@ -372,12 +395,12 @@ export class ELU extends Module {
 export class PReLU extends Module {
   readonly weight: Tensor;
 
-  constructor(numParameters = 1, options: { init?: number; backend?: Backend } = {}) {
+  constructor(numParameters = 1, options?: { init?: number; backend?: Backend }) {
     super();
     checkPositiveInt(numParameters, 'numParameters', 'PReLU');
-    const init = options.init ?? 0.25;
-    if (!Number.isFinite(init)) throw new ArgumentError('PReLU', `init must be a finite number, got ${init}`);
-    this.weight = this.registerParameter('weight', parameter(new Float64Array(numParameters).fill(init), [numParameters], options.backend));
+    const { init = 0.25, backend } = layerOptions('PReLU', options, ['init', 'backend']);
+    checkNumber('PReLU', 'init', init);
+    this.weight = this.registerParameter('weight', parameter(new Float64Array(numParameters).fill(init), [numParameters], backend));
   }
 
   forward(x: Tensor): Tensor {
@@ -393,7 +416,7 @@ export const activations = {
   softplus: () => new Softplus(),
   leakyRelu: () => new LeakyReLU(),
   elu: () => new ELU(),
-  prelu: ({ backend }) => new PReLU(1, { backend }),
+  prelu: (options) => new PReLU(1, options),
   hardtanh: () => new Hardtanh(),
   silu: () => new SiLU(),
   gelu: () => new GELU(),
@@ -407,21 +430,22 @@ export interface MLPOptions extends Omit<LinearOptions, 'generator'> {
   activation?: ActivationName | ((options: { backend?: Backend }) => Module);
 }
 
-function mlpLayers(sizes: readonly number[], options: MLPOptions): Module[] {
+function mlpLayers(sizes: readonly number[], options: MLPOptions | undefined): Module[] {
   if (!Array.isArray(sizes) || sizes.length < 2) {
-    throw new ArgumentError('MLP', `sizes must list at least the input and output sizes, e.g. [784, 128, 10], got ${JSON.stringify(sizes)}`);
+    throw new ArgumentError('MLP', `sizes must list at least the input and output sizes, e.g. [784, 128, 10], got ${show(sizes)}`);
   }
   sizes.forEach((n, i) => checkPositiveInt(n, `sizes[${i}]`, 'MLP'));
-  const activation = options.activation ?? 'relu';
-  const make = typeof activation === 'function' ? activation : activations[activation];
+  const o = layerOptions('MLP', options, ['activation', 'bias', 'init', 'seed', 'backend']);
+  const activation = o.activation ?? 'relu';
+  const make = typeof activation === 'function' ? activation : Object.hasOwn(activations, activation) ? activations[activation] : undefined;
   if (typeof make !== 'function') {
-    throw new ArgumentError('MLP', `unknown activation ${JSON.stringify(activation)}; valid: ${Object.keys(activations).join(', ')} or a function returning a Module`);
+    throw new ArgumentError('MLP', `unknown activation ${show(activation)}; valid: ${Object.keys(activations).join(', ')} or a function returning a Module`);
   }
-  const { seed, activation: _, ...linear } = options;
-  const generator = generatorFor({ seed });
+  const { seed, activation: _, ...linear } = o;
+  const generator = generatorFor('MLP', { seed });
   const layers: Module[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
-    if (i > 0) layers.push(make({ backend: options.backend }));
+    if (i > 0) layers.push(make({ backend: o.backend }));
     layers.push(new Linear(sizes[i], sizes[i + 1], { ...linear, generator }));
   }
   return layers;
@@ -429,7 +453,7 @@ function mlpLayers(sizes: readonly number[], options: MLPOptions): Module[] {
 
 /** Linear layers of the given sizes with an activation between them: MLP([784, 128, 10]). */
 export class MLP extends Sequential {
-  constructor(sizes: readonly number[], options: MLPOptions = {}) {
+  constructor(sizes: readonly number[], options?: MLPOptions) {
     super(...mlpLayers(sizes, options));
   }
 }

@@ -5,11 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointOptions, type DecodeCheckpointOptions } from '../io/safetensors.js';
-import { checkString } from '../check.js';
 import type { Module } from '../nn/module.js';
+import { show } from '../check.js';
+import { ArgumentError } from '../errors.js';
 
 /** Writes bytes to `path` atomically (temporary file + fsync + rename). */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  checkPath('writeFileAtomic', path);
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError('writeFileAtomic', `bytes must be a Uint8Array, got ${show(bytes)}`);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const file = await open(tmp, 'wx');
@@ -35,7 +38,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  * optionally an optimizer's and a scheduler's state as a safetensors file.
  */
 export async function saveCheckpoint(path: string, model: Module<any, any>, options: CheckpointOptions = {}): Promise<void> {
-  checkString('saveCheckpoint', 'path', path);
+  checkPath('saveCheckpoint', path);
   // Encoding first: bad input fails before the file system is touched.
   await writeFileAtomic(path, new Uint8Array(encodeCheckpoint(model, options)));
 }
@@ -45,6 +48,10 @@ export async function saveCheckpoint(path: string, model: Module<any, any>, opti
  * `options.scheduler`); a malformed or mismatched file leaves all of them unchanged.
  */
 export async function loadCheckpoint(path: string, model: Module<any, any>, options: DecodeCheckpointOptions = {}): Promise<Checkpoint> {
-  checkString('loadCheckpoint', 'path', path);
+  checkPath('loadCheckpoint', path);
   return decodeCheckpoint(await readFile(path), model, options);
+}
+
+function checkPath(op: string, path: unknown): void {
+  if (typeof path !== 'string' || path === '') throw new ArgumentError(op, `path must be a non-empty string, got ${show(path)}`);
 }

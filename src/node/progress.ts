@@ -2,6 +2,8 @@
 // with '\r', showing the running loss and samples/s, then replaced by that
 // epoch's summary line. Not a TTY, or CI set: no bar, only the summary lines
 // (for silence, pass no progress callbacks at all).
+import { checkBoolean, checkInteger, checkNumber, checkOptions, show as describe } from '../check.js';
+import { ArgumentError } from '../errors.js';
 import type { BatchLog, EpochLog, FitCallbacks, TrainInfo } from '../train/index.js';
 
 export interface ProgressOptions {
@@ -36,11 +38,19 @@ function metrics(log: EpochLog): string {
 }
 
 /** Callbacks for fit: `fit(model, data, { ..., callbacks: progressBar() })`. */
-export function progressBar(options: ProgressOptions = {}): FitCallbacks {
-  const stream = options.stream ?? process.stdout;
-  const bar = options.bar ?? (stream.isTTY === true && !process.env.CI);
-  const width = options.width ?? 24;
-  const interval = options.interval ?? 80;
+export function progressBar(options?: ProgressOptions): FitCallbacks {
+  const op = 'progressBar';
+  const o = checkOptions(op, options, ['stream', 'bar', 'width', 'interval']);
+  const stream = o.stream ?? process.stdout;
+  if (stream === null || typeof stream !== 'object' || typeof stream.write !== 'function') {
+    throw new ArgumentError(op, `stream must have a write(text) method, got ${describe(stream)}`);
+  }
+  const bar = o.bar ?? (stream.isTTY === true && !process.env.CI);
+  const width = o.width ?? 24;
+  const interval = o.interval ?? 80;
+  checkBoolean(op, 'bar', bar);
+  checkInteger(op, 'width', width, 1, 1000);
+  checkNumber(op, 'interval', interval, { min: 0 });
   let epochs = 0;
   let lastDraw = -Infinity;
   const prefix = (epoch: number) => `epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}`;

@@ -2,6 +2,7 @@
 // and the two directions of broadcasting itself (expand, and sumTo, which
 // reduces a broadcast gradient back to its input's shape). No graph here.
 import type { Binary, Unary } from '../backend/opcodes.js';
+import { checkTensorLike } from '../check.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { broadcastShapes, broadcastStrides, fmt, forEach4D, sameShape, stridesOf, type Shape } from '../shape.js';
 import { Tensor, empty, full, type TensorLike } from '../tensor.js';
@@ -66,10 +67,13 @@ export function stridedCopy(
 
 /** Turns numbers into scalar tensors on the backend of the tensor operand. */
 export function lift(a: TensorLike, b: TensorLike, name: string): [Tensor, Tensor] {
+  // Liveness, dtype and backend are the op's checks; here only what each operand is.
+  if (!(a instanceof Tensor) && typeof a !== 'number') checkTensorLike(name, 'a', a);
+  if (!(b instanceof Tensor) && typeof b !== 'number') checkTensorLike(name, 'b', b);
   if (a instanceof Tensor && b instanceof Tensor) return [a, b];
-  if (a instanceof Tensor && typeof b === 'number') return [a, scalarLike(a, b)];
-  if (typeof a === 'number' && b instanceof Tensor) return [scalarLike(b, a), b];
-  throw new ArgumentError(name, `expects tensors or numbers with at least one tensor, got ${typeof a} and ${typeof b}`);
+  if (a instanceof Tensor) return [a, scalarLike(a, b as number)];
+  if (b instanceof Tensor) return [scalarLike(b, a), b];
+  throw new ArgumentError(name, `expects at least one tensor, got the numbers ${a} and ${b}`);
 }
 
 function scalarLike(like: Tensor, value: number): Tensor {

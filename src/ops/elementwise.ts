@@ -1,5 +1,6 @@
 // Elementwise ops: arithmetic with broadcasting, maps, and their kinks.
 import { Binary, Unary } from '../backend/opcodes.js';
+import { checkExtendedNumber, checkNumber, checkOptions, checkTensor, show } from '../check.js';
 import { ArgumentError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor, checkInputs, empty, full, type TensorLike } from '../tensor.js';
@@ -117,7 +118,8 @@ const powOp = op<number>({
 });
 /** x ** p for a scalar exponent p. */
 export function pow(x: Tensor, p: number): Tensor {
-  if (typeof p !== 'number') throw new ArgumentError('pow', `exponent must be a number, got ${typeof p}`);
+  checkTensor('pow', 'x', x);
+  checkNumber('pow', 'exponent', p);
   return powOp([x], p);
 }
 
@@ -134,9 +136,10 @@ const clampOp = op<[number, number]>({
   ],
 });
 export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
-  if (Number.isNaN(min) || Number.isNaN(max) || min > max) {
-    throw new ArgumentError('clamp', `needs min <= max, got min ${min} and max ${max}`);
-  }
+  checkTensor('clamp', 'x', x);
+  checkExtendedNumber('clamp', 'min', min);
+  checkExtendedNumber('clamp', 'max', max);
+  if (min > max) throw new ArgumentError('clamp', `needs min <= max, got min ${min} and max ${max}`);
   return clampOp([x], [min, max]);
 }
 
@@ -144,9 +147,15 @@ let defaultReluSubgradient = 0;
 
 function checkSubgradient(g: unknown, op: string): number {
   if (typeof g !== 'number' || !(g >= 0 && g <= 1)) {
-    throw new ArgumentError(op, `subgradientAtZero must be a number in [0, 1] (the subdifferential of relu at 0), got ${String(g)}`);
+    throw new ArgumentError(op, `subgradientAtZero must be a number in [0, 1] (the subdifferential of relu at 0), got ${show(g)}`);
   }
   return g;
+}
+
+/** relu's options, checked: the subgradient they choose at 0, or the global default. */
+export function reluSubgradient(op: string, options: ReluOptions | undefined): number {
+  const { subgradientAtZero } = checkOptions(op, options, ['subgradientAtZero']);
+  return subgradientAtZero === undefined ? defaultReluSubgradient : checkSubgradient(subgradientAtZero, op);
 }
 
 /** Sets the subgradient relu returns at exactly 0 when a call does not choose one (default 0, as PyTorch). */
@@ -181,9 +190,9 @@ const reluOp = op<number>({
     },
   ],
 });
-export function relu(x: Tensor, options: ReluOptions = {}): Tensor {
-  const g = options.subgradientAtZero === undefined ? defaultReluSubgradient : checkSubgradient(options.subgradientAtZero, 'relu');
-  return reluOp([x], g);
+export function relu(x: Tensor, options?: ReluOptions): Tensor {
+  checkTensor('relu', 'x', x);
+  return reluOp([x], reluSubgradient('relu', options));
 }
 
 const whereOp = op<Tensor>({
@@ -207,7 +216,8 @@ const whereOp = op<Tensor>({
 });
 /** cond != 0 ? a : b, with broadcasting; no gradient flows to cond. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  checkTensor('where', 'cond', cond);
   const [x, y] = lift(a, b, 'where');
-  checkInputs('where', [x, cond]);
+  checkInputs('where', [x, y, cond]);
   return whereOp([x, y], cond);
 }

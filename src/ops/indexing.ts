@@ -3,6 +3,7 @@
 // before any kernel runs; they receive no gradient. pickLabels and
 // oneHotLabels take labels a loss has already checked, in which −1 marks a
 // row without one (an ignored target).
+import { checkInteger, checkTensor, show } from '../check.js';
 import { ArgumentError, BackendError, ShapeError } from '../errors.js';
 import { fmt } from '../shape.js';
 import { Tensor, empty, full } from '../tensor.js';
@@ -10,7 +11,7 @@ import { op } from './define.js';
 
 /** Checks an int32 index tensor of rank 1 with every value in [0, bound). */
 function checkIndex(index: Tensor, bound: number, name: string, what: string, backendOf: Tensor): void {
-  if (!(index instanceof Tensor)) throw new ArgumentError(name, `${what} must be an int32 Tensor`);
+  if (!(index instanceof Tensor)) throw new ArgumentError(name, `${what} must be an int32 Tensor, got ${show(index)}`);
   index.storage.assertAlive(name);
   if (index.dtype !== 'int32') {
     throw new BackendError(name, `${what} must be an int32 tensor (e.g. tensor(new Int32Array(...)) or { dtype: 'int32' }), got ${index.dtype}`);
@@ -43,6 +44,7 @@ const gatherOp = op<Tensor>({
 });
 /** Rows x[index[i]] stacked (repeats allowed): how a minibatch is drawn. */
 export function gather(x: Tensor, index: Tensor): Tensor {
+  checkTensor('gather', 'x', x);
   if (x.rank < 1) throw new ShapeError('gather', `needs a tensor of rank >= 1, got shape ${fmt(x.shape)}`);
   checkIndex(index, x.shape[0], 'gather', 'index', x);
   return gatherOp([x], index);
@@ -64,6 +66,7 @@ const pickOp = op<Tensor>({
 });
 /** x[i, labels[i]] for each row i of a [B, C] tensor: the score of each sample's class. */
 export function pick(x: Tensor, labels: Tensor): Tensor {
+  checkTensor('pick', 'x', x);
   if (x.rank !== 2) throw new ShapeError('pick', `expects a [B, C] tensor, got shape ${fmt(x.shape)}`);
   checkIndex(labels, x.shape[1], 'pick', 'labels', x);
   if (labels.size !== x.shape[0]) {
@@ -77,7 +80,7 @@ export const pickLabels = (x: Tensor, labels: Tensor): Tensor => pickOp([x], lab
 
 /** A [B, classes] float tensor with a 1 at each row's label (no gradient). */
 export function oneHot(labels: Tensor, classes: number): Tensor {
-  if (!Number.isInteger(classes) || classes < 1) throw new ArgumentError('oneHot', `classes must be a positive integer, got ${classes}`);
+  checkInteger('oneHot', 'classes', classes, 1);
   checkIndex(labels, classes, 'oneHot', 'labels', labels);
   return oneHotLabels(labels, classes);
 }

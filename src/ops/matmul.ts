@@ -1,5 +1,6 @@
 // Matrix product: 2-D, batched 3-D, and 3-D × 2-D (shared weights). The
 // backward pass uses the kernel's transposed forms; nothing is transposed in memory.
+import { checkTensor } from '../check.js';
 import { ShapeError } from '../errors.js';
 import { fmt } from '../shape.js';
 import { empty, type Tensor } from '../tensor.js';
@@ -52,6 +53,8 @@ function batched(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
 
 /** a · b for 2-D matrices, batches of them ([B, m, k] · [B, k, n]), or a batch times one matrix. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor('matmul', 'a', a);
+  checkTensor('matmul', 'b', b, { backend: a.backend });
   if (a.rank === 2 && b.rank === 2) {
     if (a.shape[1] !== b.shape[0]) {
       throw new ShapeError('matmul', `inner dimensions differ: ${fmt(a.shape)} · ${fmt(b.shape)} (${a.shape[1]} vs ${b.shape[0]})`);

@@ -1,8 +1,8 @@
 // Reductions: sum, mean, max, min, argmax, argmin and p-norms over all
 // elements or along axes, and cdist, the pairwise distances built on norm.
 import { Binary, Reduce, Unary } from '../backend/opcodes.js';
-import { checkBoolean, checkNumber, checkTensor } from '../check.js';
-import { ShapeError } from '../errors.js';
+import { checkBoolean, checkNumber, checkTensor, show } from '../check.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, normalizeAxis, stridesOf, broadcastStrides, sizeOf, type Shape } from '../shape.js';
 import { empty, full, type Tensor } from '../tensor.js';
 import { binaryKernel, expandTo, stridedCopy, unaryKernel } from './broadcast.js';
@@ -22,6 +22,11 @@ interface Reduction {
 }
 
 function plan(x: Tensor, axis: Axis, keepdims: boolean, name: string): Reduction {
+  checkTensor(name, 'x', x);
+  checkBoolean(name, 'keepdims', keepdims);
+  if (axis !== undefined && typeof axis !== 'number' && !Array.isArray(axis)) {
+    throw new ArgumentError(name, `axis must be an integer, an array of them, or undefined for all axes, got ${show(axis)}`);
+  }
   const all = x.shape.map((_, i) => i);
   const list = axis === undefined ? all : typeof axis === 'number' ? [axis] : [...axis];
   const axes = [...new Set(list.map((a) => normalizeAxis(a, x.rank, name)))].sort((a, b) => a - b);

@@ -1,5 +1,5 @@
 // Ops that move data without arithmetic: reshape, transpose, permute, concat, slice, expand.
-import { checkTensor } from '../check.js';
+import { checkShape, checkTensor, checkTensorArray, show } from '../check.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { Storage } from '../storage.js';
@@ -8,12 +8,13 @@ import { expandTo, stridedCopy, sumTo } from './broadcast.js';
 import { op } from './define.js';
 
 function resolveShape(x: Tensor, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape)) throw new ArgumentError('reshape', `shape must be an array, got ${typeof shape}`);
+  checkTensor('reshape', 'x', x);
+  if (!Array.isArray(shape)) throw new ShapeError('reshape', `shape must be an array, got ${show(shape)}`);
   const free = shape.filter((d) => d === -1).length;
   const known = sizeOf(shape.filter((d) => d !== -1));
   const bad = shape.some((d) => !Number.isInteger(d) || d < -1);
   if (bad || free > 1 || (free === 1 && (known === 0 || x.size % known !== 0)) || (free === 0 && known !== x.size)) {
-    throw new ShapeError('reshape', `cannot reshape ${fmt(x.shape)} (${x.size} elements) to ${fmt(shape)}`);
+    throw new ShapeError('reshape', `cannot reshape ${fmt(x.shape)} (${x.size} elements) to ${show(shape)}`);
   }
   return shape.map((d) => (d === -1 ? x.size / known : d));
 }
@@ -47,6 +48,7 @@ const transposeOp = op({
 });
 /** The transpose of a 2-D tensor. */
 export function transpose(x: Tensor): Tensor {
+  checkTensor('transpose', 'x', x);
   if (x.rank !== 2) throw new ShapeError('transpose', `expects a 2-D tensor, got shape ${fmt(x.shape)}`);
   return transposeOp([x], undefined);
 }
@@ -61,7 +63,7 @@ const permuteOp = op<number[]>({
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkTensor('permute', 'input', x);
   if (!Array.isArray(dims) || dims.length !== x.rank) {
-    throw new ShapeError('permute', `dims must list each of the ${x.rank} axes of shape ${fmt(x.shape)} once, got ${JSON.stringify(dims)}`);
+    throw new ShapeError('permute', `dims must list each of the ${x.rank} axes of shape ${fmt(x.shape)} once, got ${show(dims)}`);
   }
   const axes = dims.map((d) => normalizeAxis(d, x.rank, 'permute'));
   if (new Set(axes).size !== axes.length) {
@@ -97,13 +99,14 @@ const sliceOp = op<{ begin: number[]; size: number[] }>({
 });
 /** The block starting at `begin` with extent `size` (-1: to the end), like tf.slice. */
 export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
-  if (begin.length !== x.rank || size.length !== x.rank) {
-    throw new ShapeError('slice', `begin ${fmt(begin)} and size ${fmt(size)} must both have rank ${x.rank} for shape ${fmt(x.shape)}`);
+  checkTensor('slice', 'x', x);
+  if (!Array.isArray(begin) || !Array.isArray(size) || begin.length !== x.rank || size.length !== x.rank) {
+    throw new ShapeError('slice', `begin ${show(begin)} and size ${show(size)} must both be arrays of ${x.rank} integers for shape ${fmt(x.shape)}`);
   }
   const s = size.map((n, i) => (n === -1 ? x.shape[i] - begin[i] : n));
   begin.forEach((b, i) => {
     if (!Number.isInteger(b) || !Number.isInteger(s[i]) || b < 0 || s[i] < 0 || b + s[i] > x.shape[i]) {
-      throw new ShapeError('slice', `block begin ${fmt(begin)} size ${fmt(size)} does not fit in shape ${fmt(x.shape)} (axis ${i})`);
+      throw new ShapeError('slice', `block begin ${show(begin)} size ${show(size)} does not fit in shape ${fmt(x.shape)} (axis ${i})`);
     }
   });
   return sliceOp([x], { begin: [...begin], size: s });
@@ -134,8 +137,10 @@ const concatOp = op<number>({
 });
 /** Joins tensors along an axis; all other dimensions must match. */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError('concat', 'needs a non-empty array of tensors');
+  checkTensorArray('concat', 'tensors', tensors);
+  if (tensors.length === 0) throw new ArgumentError('concat', 'needs a non-empty array of tensors');
   const first = tensors[0];
+  if (first.rank === 0) throw new ShapeError('concat', 'cannot join scalars (rank 0) along an axis; reshape them to [1] first');
   const a = normalizeAxis(axis, first.rank, 'concat');
   for (const t of tensors) {
     if (t.rank !== first.rank || t.shape.some((d: number, i: number) => i !== a && d !== first.shape[i])) {
@@ -152,7 +157,8 @@ const expandOp = op<Shape>({
 });
 /** x broadcast to `shape` (a copy), like torch.broadcast_to. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  return expandOp([x], [...shape]);
+  checkTensor('expand', 'x', x);
+  return expandOp([x], checkShape('expand', 'shape', shape));
 }
 
 /** The same values, cut from the graph (a view: disposing it never frees x). */

@@ -4,10 +4,10 @@
 // and where the weight decay goes.
 import { OptimFlag } from '../backend/opcodes.js';
 import { FusedOptimizer, fusedDefaults, type FusedOptions, type RunArgs } from './fused.js';
-import type { GroupSpec, NamedParams, OptimizerOptions } from './optimizer.js';
+import type { GroupSpec, NamedParams, OptimizerOptions, ScalarSpec } from './optimizer.js';
 import type { GroupStore, Run } from './store.js';
-import { checkBetas } from './validate.js';
-import { checkBoolean, checkNumber } from '../check.js';
+import { checkBetas, checkEps } from './validate.js';
+import { checkBoolean, checkNumber, type Range } from '../check.js';
 
 type Params<O> = NamedParams | readonly GroupSpec<O>[];
 type Options<O> = Partial<O> & OptimizerOptions;
@@ -40,7 +40,7 @@ interface Coefficients {
 const momentDefaults = { betas: [0.9, 0.999] as [number, number], eps: 1e-8, epsInsideSqrt: false, ...fusedDefaults };
 
 abstract class AdamFamily<O extends MomentOptions> extends FusedOptimizer<O> {
-  protected readonly stateKeys: readonly string[] = ['expAvg', 'expAvgSq', 'maxExpAvgSq'];
+  protected readonly stateKeys: Readonly<Record<string, Range>> = { expAvg: {}, expAvgSq: { min: 0 }, maxExpAvgSq: { min: 0 } };
 
   /** Whether weight decay shrinks p before the step (AdamW) rather than adding λp to the gradient. */
   protected abstract decoupled(o: O): boolean;
@@ -48,7 +48,7 @@ abstract class AdamFamily<O extends MomentOptions> extends FusedOptimizer<O> {
   protected validate(o: O, op: string, atStep: boolean): void {
     super.validate(o, op, atStep);
     checkBetas(op, o.betas);
-    checkNumber(op, 'eps', o.eps, { min: 0 });
+    checkEps(op, o.eps);
     checkBoolean(op, 'epsInsideSqrt', o.epsInsideSqrt);
     if ('amsgrad' in o) checkBoolean(op, 'amsgrad', o.amsgrad);
   }
@@ -102,7 +102,7 @@ export class AdamW extends AdamFamily<AdamOptions> {
 }
 
 export class NAdam extends AdamFamily<NAdamOptions> {
-  protected readonly stateKeys = ['expAvg', 'expAvgSq'];
+  protected readonly stateKeys = { expAvg: {}, expAvgSq: { min: 0 } };
 
   constructor(params: Params<NAdamOptions>, options: Options<NAdamOptions> = {}) {
     super('NAdam', params, { lr: 2e-3, momentumDecay: 4e-3, decoupledWeightDecay: false, ...momentDefaults }, options);
@@ -114,9 +114,9 @@ export class NAdam extends AdamFamily<NAdamOptions> {
     checkBoolean(op, 'decoupledWeightDecay', o.decoupledWeightDecay);
   }
 
-  /** The running product μ₁·…·μ_t, per parameter as PyTorch keeps it (>= 2.0: each μ counted once). */
-  protected scalarDefaults(): Record<string, number> {
-    return { muProduct: 1 };
+  /** The running product μ₁·…·μ_t, per parameter as PyTorch keeps it (>= 2.0: each μ counted once); each μ is in [0, 1). */
+  protected scalarState(): Record<string, ScalarSpec> {
+    return { muProduct: { initial: 1, range: { min: 0, max: 1 } } };
   }
 
   protected decoupled(o: NAdamOptions): boolean {

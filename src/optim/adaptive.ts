@@ -5,6 +5,7 @@ import { OptimFlag } from '../backend/opcodes.js';
 import { FusedOptimizer, fusedDefaults, type FusedOptions, type RunArgs } from './fused.js';
 import type { GroupSpec, NamedParams, OptimizerOptions } from './optimizer.js';
 import type { GroupStore, Run } from './store.js';
+import { checkEps } from './validate.js';
 import { checkBoolean, checkNumber } from '../check.js';
 
 type Params<O> = NamedParams | readonly GroupSpec<O>[];
@@ -20,7 +21,7 @@ export interface AdagradOptions extends FusedOptions {
 }
 
 export class Adagrad extends FusedOptimizer<AdagradOptions> {
-  protected readonly stateKeys = ['sum'];
+  protected readonly stateKeys = { sum: { min: 0 } };
 
   constructor(params: Params<AdagradOptions>, options: Options<AdagradOptions> = {}) {
     const defaults = { lr: 1e-2, lrDecay: 0, eps: 1e-10, initialAccumulatorValue: 0, epsInsideSqrt: false, ...fusedDefaults };
@@ -30,7 +31,7 @@ export class Adagrad extends FusedOptimizer<AdagradOptions> {
   protected validate(o: AdagradOptions, op: string, atStep: boolean): void {
     super.validate(o, op, atStep);
     checkNumber(op, 'lrDecay', o.lrDecay, { min: 0 });
-    checkNumber(op, 'eps', o.eps, { min: 0 });
+    checkEps(op, o.eps);
     checkNumber(op, 'initialAccumulatorValue', o.initialAccumulatorValue, { min: 0 });
     checkBoolean(op, 'epsInsideSqrt', o.epsInsideSqrt);
   }
@@ -56,7 +57,7 @@ export interface RMSpropOptions extends FusedOptions {
 }
 
 export class RMSprop extends FusedOptimizer<RMSpropOptions> {
-  protected readonly stateKeys = ['squareAvg', 'gradAvg', 'momentumBuffer'];
+  protected readonly stateKeys = { squareAvg: { min: 0 }, gradAvg: {}, momentumBuffer: {} };
 
   constructor(params: Params<RMSpropOptions>, options: Options<RMSpropOptions> = {}) {
     const defaults = { lr: 1e-2, alpha: 0.99, eps: 1e-8, momentum: 0, centered: false, epsInsideSqrt: false, ...fusedDefaults };
@@ -66,7 +67,7 @@ export class RMSprop extends FusedOptimizer<RMSpropOptions> {
   protected validate(o: RMSpropOptions, op: string, atStep: boolean): void {
     super.validate(o, op, atStep);
     checkNumber(op, 'alpha', o.alpha, { min: 0, max: 1 });
-    checkNumber(op, 'eps', o.eps, { min: 0 });
+    checkEps(op, o.eps);
     checkNumber(op, 'momentum', o.momentum, { min: 0 });
     checkBoolean(op, 'centered', o.centered);
     checkBoolean(op, 'epsInsideSqrt', o.epsInsideSqrt);
@@ -92,7 +93,7 @@ export interface AdadeltaOptions extends FusedOptions {
 }
 
 export class Adadelta extends FusedOptimizer<AdadeltaOptions> {
-  protected readonly stateKeys = ['squareAvg', 'accDelta'];
+  protected readonly stateKeys = { squareAvg: { min: 0 }, accDelta: { min: 0 } };
 
   constructor(params: Params<AdadeltaOptions>, options: Options<AdadeltaOptions> = {}) {
     super('Adadelta', params, { lr: 1, rho: 0.9, eps: 1e-6, ...fusedDefaults }, options);
@@ -101,7 +102,7 @@ export class Adadelta extends FusedOptimizer<AdadeltaOptions> {
   protected validate(o: AdadeltaOptions, op: string, atStep: boolean): void {
     super.validate(o, op, atStep);
     checkNumber(op, 'rho', o.rho, { min: 0, max: 1 });
-    checkNumber(op, 'eps', o.eps, { min: 0 });
+    checkEps(op, o.eps);
   }
 
   protected stateInit(): Record<string, number> {

@@ -45,24 +45,31 @@ export abstract class FusedOptimizer<O extends FusedOptions> extends Optimizer<O
 
   /**
    * Updates every parameter that has a gradient (PyTorch skips the others).
-   * With a closure, evaluates it first and returns its loss.
+   * With a closure, evaluates it first and returns its loss. Everything that
+   * can fail (options, gradients, their finiteness, allocating state) comes
+   * before the first update: a step that throws changes no parameter and no state.
    */
   step(closure?: Closure): number | undefined {
     const op = `${this.type}.step`;
     this.assertUsable(op);
     const loss = closure === undefined ? undefined : evaluate(closure, op);
-    const plans = this.paramGroups.map((group, gi) => {
-      this.validate(group, op, true);
+    const present = this.paramGroups.map((group, gi) => {
+      this.check(group, op, true);
       const s = this.stores[gi];
       s.checkParams(op, gi);
-      return s.runs(s.gather(op, gi));
+      return s.gradients(op, gi);
+    });
+    const plans = present.map((has, gi) => {
+      this.stores[gi].collect();
+      return this.stores[gi].runs(has);
     });
     if (!this.gradientsFinite(plans, op)) return loss;
+    const needs = this.paramGroups.map((o) => this.stateInit(o));
+    this.allocateState(needs);
     plans.forEach((runs, gi) => {
       const o = this.paramGroups[gi];
       const s = this.stores[gi];
-      const needed = this.stateInit(o);
-      for (const [name, initial] of Object.entries(needed)) s.buffer(name, initial);
+      const needed = needs[gi];
       for (const run of runs) {
         run.scalars.step += 1;
         const args: RunArgs = {

@@ -9,7 +9,7 @@ import { ArgumentError, CheckpointError } from '../errors.js';
 import { Optimizer, checkBuffer, evaluate, type Closure, type GroupSpec, type NamedParams, type OptimizerOptions } from './optimizer.js';
 import type { Run } from './store.js';
 import { checkLr } from './validate.js';
-import { checkInteger, checkNumber, checkOneOf } from '../check.js';
+import { checkInteger, checkNumber, checkOneOf, show } from '../check.js';
 
 export interface LBFGSOptions {
   /** The initial step length of each iteration (the fixed step without a line search). */
@@ -81,7 +81,7 @@ interface SearchResult {
 }
 
 /** Sufficient decrease then curvature |g·d| ≤ −c₂·g₀·d: bracketing, then zoom (Nocedal & Wright, Alg. 3.5–3.6). */
-function strongWolfe(obj: Objective, t: number, d: Vec, f: number, g: Vec, gtd: number, tolChange: number, work: Vec[]): SearchResult {
+export function strongWolfe(obj: Objective, t: number, d: Vec, f: number, g: Vec, gtd: number, tolChange: number, work: Vec[]): SearchResult {
   const [a, b, c] = work;
   const dNorm = maxAbs(d);
   a.set(g);
@@ -151,7 +151,7 @@ function strongWolfe(obj: Objective, t: number, d: Vec, f: number, g: Vec, gtd: 
 }
 
 /** Halve t until f(x + t·d) ≤ f + c₁·t·g·d; after MAX_LS tries, stay put (t = 0). */
-function armijo(obj: Objective, t: number, f: number, g: Vec, gtd: number, out: Vec): SearchResult {
+export function armijo(obj: Objective, t: number, f: number, g: Vec, gtd: number, out: Vec): SearchResult {
   for (let evals = 1; evals <= MAX_LS; evals++, t /= 2) {
     const fNew = obj(t, out);
     if (fNew <= f + C1 * t * gtd) return { loss: fNew, grad: out, t, evals };
@@ -172,12 +172,14 @@ class LbfgsState {
   readonly g: Vec;
   readonly x: Vec;
   readonly work: Vec[];
-  /** Curvature pairs y = Δg, s = Δx with ρ = 1/yᵀs, oldest first; retired arrays are reused. */
+  /** Curvature pairs y = Δg, s = Δx with ρ = 1/yᵀs, oldest first. */
   dirs: Vec[] = [];
   stps: Vec[] = [];
   ro: number[] = [];
   al: number[] = [];
+  /** Pairs to reuse, and pairs dropped during the current step: reused only once it succeeds, as an undo puts them back. */
   private spare: [Vec, Vec][] = [];
+  private retired: [Vec, Vec][] = [];
 
   constructor(readonly make: (n: number) => Vec, readonly n: number) {
     [this.d, this.prevGrad, this.g, this.x, ...this.work] = Array.from({ length: 7 }, () => make(n));
@@ -186,7 +188,7 @@ class LbfgsState {
   /** Appends a pair written by fill, dropping the oldest beyond `size`. */
   push(size: number, ro: number, fill: (y: Vec, s: Vec) => void): void {
     while (this.dirs.length >= size) {
-      this.spare.push([this.dirs.shift()!, this.stps.shift()!]);
+      this.retired.push([this.dirs.shift()!, this.stps.shift()!]);
       this.ro.shift();
     }
     const [y, s] = this.spare.pop() ?? [this.make(this.n), this.make(this.n)];
@@ -195,10 +197,34 @@ class LbfgsState {
     this.stps.push(s);
     this.ro.push(ro);
   }
+
+  /** Records what a step may change; the function returned puts it back. */
+  save(): () => void {
+    const scalars = [this.funcEvals, this.nIter, this.t, this.hDiag, this.prevLoss];
+    const [d, prevGrad] = [this.d.slice(), this.prevGrad.slice()];
+    const [dirs, stps, ro] = [[...this.dirs], [...this.stps], [...this.ro]];
+    return () => {
+      [this.funcEvals, this.nIter, this.t, this.hDiag, this.prevLoss] = scalars;
+      this.d.set(d);
+      this.prevGrad.set(prevGrad);
+      // Pairs the step made or took become spares; the ones it dropped are history again.
+      const kept = new Set(dirs);
+      const touched: [Vec, Vec][] = [...this.dirs.map((y, i): [Vec, Vec] => [y, this.stps[i]]), ...this.retired];
+      for (const pair of touched) if (!kept.has(pair[0])) this.spare.push(pair);
+      this.retired = [];
+      [this.dirs, this.stps, this.ro] = [dirs, stps, ro];
+    };
+  }
+
+  /** After a step that succeeded: the pairs it dropped may be reused. */
+  commit(): void {
+    this.spare.push(...this.retired);
+    this.retired = [];
+  }
 }
 
 export class LBFGS extends Optimizer<LBFGSOptions> {
-  protected readonly stateKeys: readonly string[] = [];
+  protected readonly stateKeys = {};
   private lb: LbfgsState | null = null;
 
   constructor(params: NamedParams | readonly GroupSpec<LBFGSOptions>[], options: Partial<LBFGSOptions> & OptimizerOptions = {}) {
@@ -216,9 +242,8 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
   }
 
   /** One group only: the flat vectors span all parameters. */
-  addParamGroup(spec: GroupSpec<LBFGSOptions>): void {
-    if (this.paramGroups.length > 0) throw new ArgumentError('LBFGS.addParamGroup', 'LBFGS takes one parameter group (no per-group options)');
-    super.addParamGroup(spec);
+  protected get oneGroup(): boolean {
+    return true;
   }
 
   private state(): LbfgsState {
@@ -237,7 +262,9 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
   private evaluateInto(closure: Closure, op: string, out: Vec): number {
     const loss = evaluate(closure, op);
     const s = this.stores[0];
-    s.gather(op, 0).forEach((has, i) => has || s.backend.kernels.fill(s.at(s.grads, s.offsets[i]), s.tensors[i].size, 0));
+    const present = s.gradients(op, 0);
+    s.collect();
+    present.forEach((has, i) => has || s.backend.kernels.fill(s.at(s.grads, s.offsets[i]), s.tensors[i].size, 0));
     const at = s.grads.ptr / s.bytesPerElement;
     out.set(s.backend.floats.subarray(at, at + s.numel));
     return loss;
@@ -247,17 +274,35 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
    * Runs up to maxIter L-BFGS iterations; the closure must zero the
    * gradients, compute the loss, call backward() and return the loss. Returns
    * the loss at the starting point. Trial points of a line search with a
-   * non-finite loss count as +∞.
+   * non-finite loss count as +∞. When anything throws (the closure, or a
+   * non-finite gradient), the parameters, their gradients and the L-BFGS
+   * state are put back as they were at the call.
    */
   step(closure?: Closure): number {
     const op = 'LBFGS.step';
     this.assertUsable(op);
     if (typeof closure !== 'function') throw new ArgumentError(op, 'needs a closure that computes the loss and calls backward()');
     const o = this.paramGroups[0];
-    this.validate(o, op, true);
+    this.check(o, op, true);
     const store = this.stores[0];
     store.checkParams(op, 0);
     const st = this.state();
+    const start = this.params().slice();
+    const undo = [store.saveGrads(), st.save()];
+    try {
+      const loss = this.iterate(closure, o, st, op);
+      st.commit();
+      return loss;
+    } catch (e) {
+      this.params().set(start);
+      undo.forEach((restore) => restore());
+      throw e;
+    }
+  }
+
+  /** The iterations of one step; returns the loss at the starting point. */
+  private iterate(closure: Closure, o: LBFGSOptions, st: LbfgsState, op: string): number {
+    const store = this.stores[0];
     const { d, g, x } = st;
     const maxEval = o.maxEval ?? Math.floor((o.maxIter * 5) / 4);
     const origLoss = this.evaluateInto(closure, op, g);
@@ -380,7 +425,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     const ro = e.ro;
     const historySize = this.paramGroups[0].historySize;
     if (!Array.isArray(ro) || ro.length > historySize || !ro.every(Number.isFinite)) {
-      throw new CheckpointError(op, `ro must be at most ${historySize} finite numbers, got ${JSON.stringify(ro)}`);
+      throw new CheckpointError(op, `ro must be at most ${historySize} finite numbers, got ${show(ro)}`);
     }
     const [d, prevGrad] = ['d', 'prevGrad'].map((key) => checkBuffer(buffers, e[key], n, key, op));
     const [dirs, stps] = ['dirs', 'stps'].map((key) => checkBuffer(buffers, e[key], ro.length * n, key, op));

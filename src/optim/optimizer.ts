@@ -7,7 +7,8 @@ import { fmt, sameShape } from '../shape.js';
 import { scope, type Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { GroupStore, type Run } from './store.js';
-import { checkNumber, checkOneOf, withDefaults } from '../check.js';
+import { checkFloat32 } from './validate.js';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkingState, show, withDefaults, type Range } from '../check.js';
 import type { Module } from '../nn/module.js';
 import { fromTorchState, toTorchState, type TorchContext, type TorchOptimizerState } from './torch.js';
 
@@ -49,7 +50,7 @@ export interface StateDictFormat {
 export type TorchFormat = { format: 'pytorch'; model: Module<any, any> | null };
 
 export function evaluate(closure: Closure, op: string): number {
-  if (typeof closure !== 'function') throw new ArgumentError(op, `closure must be a function returning the loss, got ${typeof closure}`);
+  if (typeof closure !== 'function') throw new ArgumentError(op, `closure must be a function returning the loss, got ${show(closure)}`);
   return scope(() => {
     const loss = closure();
     if (loss instanceof Tensor) return loss.item();
@@ -60,6 +61,23 @@ export function evaluate(closure: Closure, op: string): number {
 
 function isGroupSpec(x: unknown): x is GroupSpec<object> {
   return x !== null && typeof x === 'object' && !(x instanceof Tensor) && !Array.isArray(x) && 'params' in x;
+}
+
+/** A per-parameter scalar of an optimizer's state: its initial value and the values a loaded state may hold. */
+export interface ScalarSpec {
+  initial: number;
+  range: Range;
+  integer?: boolean;
+}
+
+/** The step count every optimizer keeps per parameter. */
+const STEP: ScalarSpec = { initial: 0, range: { min: 0 }, integer: true };
+
+/** A group checked and ready to be committed. */
+interface GroupPlan<O> {
+  tensors: Tensor[];
+  names: string[];
+  options: O;
 }
 
 export abstract class Optimizer<O extends { lr: number }> {
@@ -79,46 +97,86 @@ export abstract class Optimizer<O extends { lr: number }> {
     options: Partial<O> & OptimizerOptions,
   ) {
     this.defaults = withDefaults(type, defaults, options, ['nonFinite']);
-    this.validate(this.defaults, type, false);
+    this.check(this.defaults, type, false);
     this.nonFinite = options.nonFinite ?? 'throw';
     checkOneOf(type, 'nonFinite', this.nonFinite, ['throw', 'skip']);
     if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) {
-      throw new ArgumentError(type, `params must be an array of tensors, of [name, tensor] pairs or of parameter groups, got ${String(params)}`);
+      throw new ArgumentError(type, `params must be an array of tensors, of [name, tensor] pairs or of parameter groups, got ${show(params)}`);
     }
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) throw new ArgumentError(type, 'got an empty parameter list');
-    if (list.every(isGroupSpec)) for (const spec of list) this.addParamGroup(spec as GroupSpec<O>);
-    else this.addParamGroup({ params: list } as unknown as GroupSpec<O>);
+    this.addGroups(list.every(isGroupSpec) ? list : [{ params: list }], type);
   }
 
   /** Throws an ArgumentError for a bad option; at a step, lr may be 0 (where a schedule can take it). */
   protected abstract validate(o: O, op: string, atStep: boolean): void;
+
+  /** validate(), and the rule all numeric options share: finite in the float32 the kernels compute in. */
+  protected check(o: O, op: string, atStep: boolean): void {
+    this.validate(o, op, atStep);
+    checkFloat32(op, o);
+  }
 
   /** The state blocks a step with options o keeps, with their initial values. */
   protected stateInit(_o: O): Record<string, number> {
     return {};
   }
 
-  /** Per-parameter scalar state besides 'step', with initial values. */
-  protected scalarDefaults(): Record<string, number> {
+  /** Per-parameter scalar state besides 'step'. */
+  protected scalarState(): Record<string, ScalarSpec> {
     return {};
   }
 
-  /** Every state block this optimizer may keep: a state dict naming others is refused. */
-  protected abstract readonly stateKeys: readonly string[];
+  /** Every state block this optimizer may keep, with the values it may hold: a state dict naming others is refused. */
+  protected abstract readonly stateKeys: Readonly<Record<string, Range>>;
+
+  /** Whether this optimizer takes only one parameter group. */
+  protected get oneGroup(): boolean {
+    return false;
+  }
 
   abstract step(closure?: Closure): number | undefined;
 
   addParamGroup(spec: GroupSpec<O>): void {
     const op = `${this.type}.addParamGroup`;
     this.assertUsable(op);
-    if (!isGroupSpec(spec)) throw new ArgumentError(op, 'a parameter group must be an object with a params list');
+    this.addGroups([spec], op);
+  }
+
+  /**
+   * Checks every group, then allocates every group's blocks, then moves the
+   * parameters in: a refusal (or an OutOfMemoryError) changes nothing.
+   */
+  private addGroups(specs: readonly unknown[], op: string): void {
+    if (this.oneGroup && this.paramGroups.length + specs.length > 1) throw new ArgumentError(op, `${this.type} takes one parameter group (no per-group options)`);
     const taken = new Set<Storage>(this.stores.flatMap((s) => s.tensors.map((t) => t.storage)));
+    const plans = specs.map((spec) => this.planGroup(spec, op, taken));
+    const initial = Object.fromEntries(Object.entries(this.scalarState()).map(([k, v]) => [k, v.initial]));
+    const stores: GroupStore[] = [];
+    try {
+      for (const plan of plans) stores.push(new GroupStore(plan.tensors, plan.names, initial));
+    } catch (e) {
+      stores.forEach((s) => s.free());
+      throw e;
+    }
+    stores.forEach((s, i) => {
+      s.adopt();
+      this.stores.push(s);
+      this.paramGroups.push({ ...plans[i].options, params: plans[i].tensors });
+    });
+  }
+
+  /** Checks one group spec (its parameters are added to `taken`); changes nothing else. */
+  private planGroup(spec: unknown, op: string, taken: Set<Storage>): GroupPlan<O> {
+    if (!isGroupSpec(spec)) throw new ArgumentError(op, `a parameter group must be an object with a params list, got ${show(spec)}`);
+    if (spec.params === null || typeof spec.params !== 'object' || !(Symbol.iterator in spec.params)) {
+      throw new ArgumentError(op, `a group's params must be an array of tensors or of [name, tensor] pairs, got ${show(spec.params)}`);
+    }
     const tensors: Tensor[] = [];
     const names: string[] = [];
     [...(spec.params as Iterable<unknown>)].forEach((entry, i) => {
       const [name, t] = Array.isArray(entry) ? entry : [`param ${i}`, entry];
-      if (!(t instanceof Tensor)) throw new ArgumentError(op, `parameter ${i} must be a Tensor or a [name, Tensor] pair, got ${typeof t}`);
+      if (!(t instanceof Tensor)) throw new ArgumentError(op, `parameter ${i} must be a Tensor or a [name, Tensor] pair, got ${show(entry)}`);
       t.storage.assertAlive(op);
       if (t.dtype === 'int32') throw new BackendError(op, `parameter '${name}' is an int32 tensor; optimizers update float tensors`);
       if (t.node) throw new ArgumentError(op, `parameter '${name}' was computed by '${t.node.op}'; only leaf tensors can be optimized`);
@@ -132,10 +190,27 @@ export abstract class Optimizer<O extends { lr: number }> {
       names.push(String(name));
     });
     if (tensors.length === 0) throw new ArgumentError(op, 'got an empty parameter list');
-    const o = withDefaults(op, this.defaults, spec, ['params']);
-    this.validate(o, op, false);
-    this.stores.push(new GroupStore(tensors, names, this.scalarDefaults()));
-    this.paramGroups.push({ ...o, params: tensors });
+    const options = withDefaults(op, this.defaults, spec, ['params']);
+    this.check(options, op, false);
+    return { tensors, names, options };
+  }
+
+  /** Allocates the state blocks each group needs (name → initial value), all or nothing. */
+  protected allocateState(needs: readonly Record<string, number>[]): void {
+    const made: [GroupStore, string][] = [];
+    try {
+      needs.forEach((need, gi) => {
+        const s = this.stores[gi];
+        for (const [name, initial] of Object.entries(need)) {
+          if (s.state.has(name)) continue;
+          s.buffer(name, initial);
+          made.push([s, name]);
+        }
+      });
+    } catch (e) {
+      for (const [s, name] of made) s.dropState(name);
+      throw e;
+    }
   }
 
   /**
@@ -144,6 +219,7 @@ export abstract class Optimizer<O extends { lr: number }> {
    */
   zeroGrad(setToNone = true): void {
     this.assertUsable(`${this.type}.zeroGrad`);
+    checkBoolean(`${this.type}.zeroGrad`, 'setToNone', setToNone);
     for (const s of this.stores) s.zeroGrad(setToNone);
   }
 
@@ -205,7 +281,7 @@ export abstract class Optimizer<O extends { lr: number }> {
       type: this.type, op, model, dtype: this.stores[0].backend.dtype,
       groups: this.stores.map((s) => s.tensors), names: this.stores.map((s) => s.names),
       stateInit: (o) => this.stateInit({ ...this.defaults, ...o }),
-      scalarDefaults: { step: 0, ...this.scalarDefaults() },
+      scalarDefaults: { step: 0, ...Object.fromEntries(Object.entries(this.scalarState()).map(([k, v]) => [k, v.initial])) },
     };
   }
 
@@ -257,14 +333,16 @@ export abstract class Optimizer<O extends { lr: number }> {
       throw new CheckpointError(op, 'expected { header, buffers } as returned by stateDict()');
     }
     if (header.type !== this.type) throw new CheckpointError(op, `the state is of a ${String(header.type)} optimizer, not ${this.type}`);
-    if (header.format !== 1) throw new CheckpointError(op, `unknown state format ${String(header.format)}; expected 1`);
+    if (header.format !== 1) throw new CheckpointError(op, `unknown state format ${show(header.format)}; expected 1`);
     if (header.groups.length !== this.stores.length) {
       throw new CheckpointError(op, `the state has ${header.groups.length} parameter groups, this optimizer ${this.stores.length}`);
     }
-    const plans = header.groups.map((g, gi) => this.checkGroupState(g, gi, state.buffers, op));
-    const applyExtra = this.loadExtra(header.extra, state.buffers, op);
+    const [plans, applyExtra] = checkingState(() => [
+      header.groups.map((g, gi) => this.checkGroupState(g, gi, state.buffers, op)),
+      this.loadExtra(header.extra, state.buffers, op),
+    ] as const);
     // Allocation is the one step that can fail (out of memory): do it before changing anything.
-    plans.forEach((plan, gi) => plan.buffers.forEach(([name]) => this.stores[gi].buffer(name)));
+    this.allocateState(plans.map((plan) => Object.fromEntries(plan.buffers.map(([name]) => [name, 0]))));
     plans.forEach((plan, gi) => {
       const s = this.stores[gi];
       const group = this.paramGroups[gi];
@@ -273,40 +351,44 @@ export abstract class Optimizer<O extends { lr: number }> {
       else group.initialLr = plan.initialLr;
       for (const k of Object.keys(s.scalars)) s.scalars[k] = [...plan.scalars[k]];
       // A block the state lacks was never initialised there: drop it, to be made afresh.
-      for (const [name, block] of s.state) {
-        if (plan.buffers.some(([n]) => n === name)) continue;
-        block.dispose();
-        s.state.delete(name);
-      }
+      for (const name of [...s.state.keys()]) if (!plan.buffers.some(([n]) => n === name)) s.dropState(name);
       for (const [name, data] of plan.buffers) s.backend.floats.set(data, s.state.get(name)!.ptr / s.bytesPerElement);
     });
     applyExtra();
   }
 
+  /** Checks one group of a state dict (ArgumentErrors here become CheckpointErrors); changes nothing. */
   private checkGroupState(g: GroupState, gi: number, buffers: readonly unknown[], op: string) {
     const s = this.stores[gi];
-    if (!g || !Array.isArray(g.shapes) || g.shapes.length !== s.tensors.length) {
+    if (!g || typeof g !== 'object' || !Array.isArray(g.shapes) || g.shapes.length !== s.tensors.length) {
       throw new CheckpointError(op, `group ${gi} has ${Array.isArray(g?.shapes) ? g.shapes.length : 'no'} parameters in the state but ${s.tensors.length} here`);
     }
     g.shapes.forEach((shape, i) => {
       if (!Array.isArray(shape) || !sameShape(shape, s.tensors[i].shape)) {
-        throw new CheckpointError(op, `${s.describe(i, gi)} has shape ${Array.isArray(shape) ? fmt(shape) : String(shape)} in the state`);
+        throw new CheckpointError(op, `${s.describe(i, gi)} has shape ${Array.isArray(shape) ? fmt(shape) : show(shape)} in the state`);
       }
     });
-    const { initialLr, ...rest } = g.options ?? {};
+    const { initialLr, ...rest } = checkObjectOrEmpty(op, `group ${gi}'s options`, g.options);
     const options = withDefaults(op, this.defaults, rest);
-    this.validate(options, op, true);
+    this.check(options, op, true);
     if (initialLr !== undefined) checkNumber(op, 'initialLr', initialLr, { min: 0 });
-    const scalars = g.scalars ?? {};
-    for (const k of Object.keys(s.scalars)) {
+    const scalars = checkObjectOrEmpty(op, `group ${gi}'s scalars`, g.scalars) as Record<string, number[]>;
+    for (const [k, spec] of Object.entries({ step: STEP, ...this.scalarState() })) {
       const v = scalars[k];
-      if (!Array.isArray(v) || v.length !== s.tensors.length || !v.every(Number.isFinite)) {
-        throw new CheckpointError(op, `group ${gi} needs '${k}' as ${s.tensors.length} finite numbers, got ${JSON.stringify(v)}`);
+      if (!Array.isArray(v) || v.length !== s.tensors.length) {
+        throw new CheckpointError(op, `group ${gi} needs '${k}' as ${s.tensors.length} numbers, got ${show(v)}`);
       }
+      v.forEach((x, i) => {
+        const what = `'${k}' of ${s.describe(i, gi)}`;
+        if (spec.integer) checkInteger(op, what, x, spec.range.min ?? 0, spec.range.max);
+        else checkNumber(op, what, x, spec.range);
+      });
     }
-    const blocks = Object.entries(g.buffers ?? {}).map(([name, index]): [string, ArrayLike<number>] => {
-      if (!this.stateKeys.includes(name)) throw new CheckpointError(op, `group ${gi} has unknown state '${name}'; ${this.type} keeps ${this.stateKeys.join(', ') || 'none'}`);
-      return [name, checkBuffer(buffers, index, s.numel, `'${name}' of group ${gi}`, op)];
+    const blocks = Object.entries(checkObjectOrEmpty(op, `group ${gi}'s buffers`, g.buffers)).map(([name, index]): [string, ArrayLike<number>] => {
+      if (!Object.hasOwn(this.stateKeys, name)) {
+        throw new CheckpointError(op, `group ${gi} has unknown state '${name}'; ${this.type} keeps ${Object.keys(this.stateKeys).join(', ') || 'none'}`);
+      }
+      return [name, checkBuffer(buffers, index, s.numel, `'${name}' of group ${gi}`, op, this.stateKeys[name])];
     });
     return { options, initialLr: initialLr as number | undefined, scalars, buffers: blocks };
   }
@@ -322,11 +404,24 @@ export abstract class Optimizer<O extends { lr: number }> {
   }
 }
 
-/** buffers[index], checked to be a typed array of `length` numbers. */
-export function checkBuffer(buffers: readonly unknown[], index: unknown, length: number, what: string, op: string): ArrayLike<number> {
-  const b = Number.isInteger(index) ? buffers[index as number] : undefined;
-  if (!ArrayBuffer.isView(b) || (b as unknown as ArrayLike<number>).length !== length) {
-    throw new CheckpointError(op, `state ${what} must be a typed array of ${length} values (buffer ${String(index)})`);
+/** buffers[index], checked to be a float array of `length` finite numbers in `range`. */
+export function checkBuffer(buffers: readonly unknown[], index: unknown, length: number, what: string, op: string, range: Range = {}): ArrayLike<number> {
+  const b = Number.isSafeInteger(index) && (index as number) >= 0 ? buffers[index as number] : undefined;
+  if (!(b instanceof Float32Array || b instanceof Float64Array) || b.length !== length) {
+    throw new CheckpointError(op, `state ${what} must be a Float32Array or Float64Array of ${length} values (buffer ${show(index)})`);
   }
-  return b as unknown as ArrayLike<number>;
+  for (let i = 0; i < b.length; i++) {
+    const v = b[i];
+    if (!(Number.isFinite(v) && (range.min === undefined || v >= range.min))) {
+      throw new CheckpointError(op, `state ${what} holds ${v} at element ${i}; expected finite values${range.min === undefined ? '' : ` >= ${range.min}`}`);
+    }
+  }
+  return b;
+}
+
+/** An object of a state dict, or {} when absent. */
+function checkObjectOrEmpty(op: string, what: string, v: unknown): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CheckpointError(op, `${what} must be an object, got ${show(v)}`);
+  return v as Record<string, unknown>;
 }

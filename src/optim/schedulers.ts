@@ -4,7 +4,7 @@
 // stepSize, milestones, tMax and warmupSteps are in that same unit.
 import { ArgumentError, CheckpointError } from '../errors.js';
 import { Optimizer } from './optimizer.js';
-import { checkInteger, checkNumber, withDefaults } from '../check.js';
+import { checkInteger, checkNumber, checkingState, show, withDefaults } from '../check.js';
 
 export interface SchedulerStateDict {
   type: string;
@@ -20,20 +20,35 @@ export abstract class LRScheduler {
   /** Each group's lr before scheduling (kept on the group as initialLr, shared by later schedulers). */
   readonly baseLrs: number[];
 
+  /** Changes nothing: each constructor checks its options, then calls start(). */
   constructor(
     readonly type: string,
     readonly optimizer: AnyOptimizer,
   ) {
-    if (!(optimizer instanceof Optimizer)) throw new ArgumentError(type, `needs an optimizer, got ${String(optimizer)}`);
-    this.baseLrs = optimizer.paramGroups.map((g) => (g.initialLr ??= g.lr));
+    if (!(optimizer instanceof Optimizer)) throw new ArgumentError(type, `needs an optimizer, got ${show(optimizer)}`);
+    this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr ?? g.lr);
+  }
+
+  /** Takes over the optimizer once the options are checked: records each group's initialLr and sets the lr for t = 0. */
+  protected start(): void {
+    this.optimizer.paramGroups.forEach((g, i) => (g.initialLr ??= this.baseLrs[i]));
+    this.apply();
   }
 
   /** The lr at step t of a group whose base lr is `base`. */
-  abstract lrAt(base: number, t: number): number;
+  lrAt(base: number, t: number): number {
+    const op = `${this.type}.lrAt`;
+    checkNumber(op, 'base', base, { min: 0 });
+    checkInteger(op, 't', t, 0);
+    return this.schedule(base, t);
+  }
+
+  /** lrAt's formula, for checked arguments. */
+  protected abstract schedule(base: number, t: number): number;
 
   /** Sets every group's lr for the current t. */
   protected apply(): void {
-    this.optimizer.paramGroups.forEach((g, i) => (g.lr = this.lrAt(this.baseLrs[i], this.lastEpoch)));
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = this.schedule(this.baseLrs[i], this.lastEpoch)));
   }
 
   step(): void {
@@ -42,23 +57,25 @@ export abstract class LRScheduler {
   }
 
   getLastLr(): number[] {
-    return this.baseLrs.map((b) => this.lrAt(b, this.lastEpoch));
+    return this.baseLrs.map((b) => this.schedule(b, this.lastEpoch));
   }
 
   stateDict(): SchedulerStateDict {
     return { type: this.type, lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
   }
 
-  /** Restores t and the base lrs, and sets the groups' lr; a mismatch throws and changes nothing. */
+  /** Restores t and the base lrs, and sets the groups' lr; a mismatch throws a CheckpointError and changes nothing. */
   loadStateDict(state: SchedulerStateDict): void {
     const op = `${this.type}.loadStateDict`;
     if (state?.type !== this.type) throw new CheckpointError(op, `the state is of a ${String(state?.type)} scheduler, not ${this.type}`);
-    checkInteger(op, 'lastEpoch', state.lastEpoch, 0);
     const n = this.baseLrs.length;
     if (!Array.isArray(state.baseLrs) || state.baseLrs.length !== n) {
       throw new CheckpointError(op, `the state has ${Array.isArray(state.baseLrs) ? state.baseLrs.length : 'no'} base lrs, the optimizer ${n} groups`);
     }
-    state.baseLrs.forEach((b, i) => checkNumber(op, `baseLrs[${i}]`, b, { min: 0 }));
+    checkingState(() => {
+      checkInteger(op, 'lastEpoch', state.lastEpoch, 0);
+      state.baseLrs.forEach((b, i) => checkNumber(op, `baseLrs[${i}]`, b, { min: 0 }));
+    });
     this.lastEpoch = state.lastEpoch;
     this.baseLrs.splice(0, n, ...state.baseLrs);
     this.apply();
@@ -74,9 +91,9 @@ export class StepLR extends LRScheduler {
     ({ stepSize: this.stepSize, gamma: this.gamma } = withDefaults('StepLR', { stepSize: NaN, gamma: 0.1 }, options));
     checkInteger('StepLR', 'stepSize', this.stepSize, 1);
     checkNumber('StepLR', 'gamma', this.gamma, { above: 0 });
-    this.apply();
+    this.start();
   }
-  lrAt(base: number, t: number): number {
+  protected schedule(base: number, t: number): number {
     return base * this.gamma ** Math.floor(t / this.stepSize);
   }
 }
@@ -89,13 +106,13 @@ export class MultiStepLR extends LRScheduler {
     super('MultiStepLR', optimizer);
     const o = withDefaults('MultiStepLR', { milestones: [] as readonly number[], gamma: 0.1 }, options);
     const ok = Array.isArray(o.milestones) && o.milestones.every((m, i) => Number.isInteger(m) && m >= 1 && (i === 0 || m > o.milestones[i - 1]));
-    if (!ok) throw new ArgumentError('MultiStepLR', `milestones must be increasing integers >= 1, got ${JSON.stringify(o.milestones)}`);
+    if (!ok) throw new ArgumentError('MultiStepLR', `milestones must be increasing integers >= 1, got ${show(o.milestones)}`);
     checkNumber('MultiStepLR', 'gamma', o.gamma, { above: 0 });
     this.milestones = [...o.milestones];
     this.gamma = o.gamma;
-    this.apply();
+    this.start();
   }
-  lrAt(base: number, t: number): number {
+  protected schedule(base: number, t: number): number {
     return base * this.gamma ** this.milestones.filter((m) => m <= t).length;
   }
 }
@@ -107,9 +124,9 @@ export class ExponentialLR extends LRScheduler {
     super('ExponentialLR', optimizer);
     this.gamma = withDefaults('ExponentialLR', { gamma: NaN }, options).gamma;
     checkNumber('ExponentialLR', 'gamma', this.gamma, { above: 0 });
-    this.apply();
+    this.start();
   }
-  lrAt(base: number, t: number): number {
+  protected schedule(base: number, t: number): number {
     return base * this.gamma ** t;
   }
 }
@@ -123,9 +140,9 @@ export class CosineAnnealingLR extends LRScheduler {
     ({ tMax: this.tMax, etaMin: this.etaMin } = withDefaults('CosineAnnealingLR', { tMax: NaN, etaMin: 0 }, options));
     checkInteger('CosineAnnealingLR', 'tMax', this.tMax, 1);
     checkNumber('CosineAnnealingLR', 'etaMin', this.etaMin, { min: 0 });
-    this.apply();
+    this.start();
   }
-  lrAt(base: number, t: number): number {
+  protected schedule(base: number, t: number): number {
     return this.etaMin + 0.5 * (base - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax));
   }
 }
@@ -150,9 +167,9 @@ export class LinearWarmup extends LRScheduler {
     this.warmupSteps = o.warmupSteps;
     this.startFactor = o.startFactor;
     this.after = o.after;
-    this.apply();
+    this.start();
   }
-  lrAt(base: number, t: number): number {
+  protected schedule(base: number, t: number): number {
     if (t < this.warmupSteps) return base * (this.startFactor + ((1 - this.startFactor) * t) / this.warmupSteps);
     return this.after ? this.after.lrAt(base, t - this.warmupSteps) : base;
   }

@@ -4,7 +4,7 @@
 import { ArgumentError } from '../errors.js';
 import { OptimFlag } from '../backend/opcodes.js';
 import { FusedOptimizer, fusedDefaults, type FusedOptions, type RunArgs } from './fused.js';
-import type { GroupSpec, NamedParams, OptimizerOptions } from './optimizer.js';
+import type { GroupSpec, NamedParams, OptimizerOptions, ScalarSpec } from './optimizer.js';
 import type { GroupStore, Run } from './store.js';
 import { checkBoolean, checkNumber } from '../check.js';
 
@@ -23,7 +23,7 @@ export interface SGDOptions extends FusedOptions {
 const defaults: SGDOptions = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, velocity: false, ...fusedDefaults };
 
 export class SGD extends FusedOptimizer<SGDOptions> {
-  protected readonly stateKeys = ['momentumBuffer'];
+  protected readonly stateKeys = { momentumBuffer: {} };
 
   constructor(params: NamedParams | readonly GroupSpec<SGDOptions>[], options: Partial<SGDOptions> & OptimizerOptions = {}) {
     super('SGD', params, defaults, options);
@@ -40,9 +40,9 @@ export class SGD extends FusedOptimizer<SGDOptions> {
     }
   }
 
-  /** PyTorch starts a parameter's momentum buffer at its first step with momentum: b₁ = g. */
-  protected scalarDefaults(): Record<string, number> {
-    return { buffered: 0 };
+  /** Whether a parameter's momentum buffer has started: PyTorch starts it at the first step with momentum, b₁ = g. */
+  protected scalarState(): Record<string, ScalarSpec> {
+    return { buffered: { initial: 0, range: { min: 0, max: 1 }, integer: true } };
   }
 
   protected stateInit(o: SGDOptions): Record<string, number> {

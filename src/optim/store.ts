@@ -36,6 +36,7 @@ export class GroupStore {
   /** Each parameter's gradient view into the block (remade if the user disposed it). */
   readonly slot: (() => Tensor)[] = [];
 
+  /** Allocates the blocks (all or nothing); the parameters move in only with adopt(). */
   constructor(
     readonly tensors: readonly Tensor[],
     readonly names: readonly string[],
@@ -50,9 +51,21 @@ export class GroupStore {
     this.numel = numel;
     const bytes = numel * backend.bytesPerElement;
     this.params = Storage.owned(backend, bytes);
-    this.grads = Storage.owned(backend, bytes);
+    try {
+      this.grads = Storage.owned(backend, bytes);
+    } catch (e) {
+      this.params.dispose();
+      throw e;
+    }
     backend.kernels.fill(this.grads.ptr, numel, 0);
-    tensors.forEach((p, i) => {
+    this.scalars = { step: tensors.map(() => 0) };
+    for (const [name, value] of Object.entries(scalarDefaults)) this.scalars[name] = tensors.map(() => value);
+  }
+
+  /** Moves the parameters (and their gradients) into the blocks: the commit, which cannot fail. */
+  adopt(): void {
+    const backend = this.backend;
+    this.tensors.forEach((p, i) => {
       const at = this.offsets[i] * backend.bytesPerElement;
       p.storage.moveInto(this.params, at);
       // An existing gradient moves too, so references to it stay valid.
@@ -65,8 +78,6 @@ export class GroupStore {
       this.slot.push(() => (slot.storage.alive ? slot : (slot = view())));
       setGradSlot(p, this.slot[i]);
     });
-    this.scalars = { step: tensors.map(() => 0) };
-    for (const [name, value] of Object.entries(scalarDefaults)) this.scalars[name] = tensors.map(() => value);
   }
 
   get bytesPerElement(): number {
@@ -92,25 +103,40 @@ export class GroupStore {
     });
   }
 
-  /**
-   * Which parameters have a gradient this step (PyTorch skips the others). A
-   * gradient the user assigned to p.grad is copied into its slot first.
-   */
-  gather(op: string, group: number): boolean[] {
+  /** Which parameters have a gradient this step (PyTorch skips the others); checks a gradient the user assigned to p.grad. */
+  gradients(op: string, group: number): boolean[] {
     return this.tensors.map((p, i) => {
       const g = p.grad;
       if (!g || !g.storage.alive) return false;
-      const slot = this.slot[i]();
-      if (g.storage === slot.storage) return true;
+      if (g.storage === this.slot[i]().storage) return true;
       if (!sameShape(g.shape, p.shape)) throw new ShapeError(op, `gradient of ${this.describe(i, group)} has shape ${fmt(g.shape)}`);
       if (g.backend !== this.backend || g.dtype !== p.dtype) {
         throw new BackendError(op, `gradient of ${this.describe(i, group)} must be a ${p.dtype} tensor on ${this.backend.label}`);
       }
-      const u8 = this.backend.memory.u8;
-      u8.copyWithin(slot.ptr, g.ptr, g.ptr + g.storage.bytes);
-      p.grad = slot;
       return true;
     });
+  }
+
+  /** Copies the gradients the user assigned (checked by gradients()) into their slots, where the kernels read them. */
+  collect(): void {
+    this.tensors.forEach((p, i) => {
+      const g = p.grad;
+      const slot = this.slot[i]();
+      if (!g || !g.storage.alive || g.storage === slot.storage) return;
+      this.backend.memory.u8.copyWithin(slot.ptr, g.ptr, g.ptr + g.storage.bytes);
+      p.grad = slot;
+    });
+  }
+
+  /** A copy of the gradients (the block and each parameter's .grad) and what puts them back. */
+  saveGrads(): () => void {
+    const at = this.grads.ptr / this.bytesPerElement;
+    const values = this.backend.floats.slice(at, at + this.numel);
+    const refs = this.tensors.map((p) => p.grad);
+    return () => {
+      this.backend.floats.set(values, this.grads.ptr / this.bytesPerElement);
+      this.tensors.forEach((p, i) => (p.grad = refs[i]));
+    };
   }
 
   /** Maximal runs of consecutive parameters that have a gradient and share their scalars. */
@@ -150,12 +176,24 @@ export class GroupStore {
     return s;
   }
 
+  /** Frees a state block (one the state being loaded lacks, or one allocated by a step that then failed). */
+  dropState(name: string): void {
+    this.state.get(name)?.dispose();
+    this.state.delete(name);
+  }
+
   /** Zeroes the gradient block; with setToNone, parameters report no gradient until the next backward. */
   zeroGrad(setToNone: boolean): void {
     this.backend.kernels.fill(this.grads.ptr, this.numel, 0);
     this.tensors.forEach((p, i) => {
       if (p.storage.base === this.params) p.grad = setToNone ? null : this.slot[i]();
     });
+  }
+
+  /** Frees the blocks of a store that never adopted its parameters. */
+  free(): void {
+    this.params.dispose();
+    this.grads.dispose();
   }
 
   /** Gives parameters (and their gradients) their own storage again and frees the blocks. */

@@ -164,7 +164,7 @@ function checkMetrics(op: string, metrics: unknown): Metric<any, any>[] {
   const seen = new Set<string>();
   for (const m of metrics) {
     const ok = m === 'accuracy' || (m !== null && typeof m === 'object' && typeof m.name === 'string' && /^[A-Za-z]\w*$/.test(m.name) && typeof m.fn === 'function');
-    if (!ok) throw new ArgumentError(op, `a metric must be 'accuracy' or { name: identifier, fn: (output, target) => number }, got ${JSON.stringify(m) ?? String(m)}`);
+    if (!ok) throw new ArgumentError(op, `a metric must be 'accuracy' or { name: identifier, fn: (output, target) => number }, got ${show(m)}`);
     const name = metricName(m);
     if (name === 'loss' || seen.has(name)) throw new ArgumentError(op, `metric name '${name}' is ${name === 'loss' ? 'reserved' : 'used twice'}`);
     seen.add(name);
@@ -315,6 +315,9 @@ function checkCallbacks(op: string, callbacks: unknown): FitCallbacks[] {
   return list;
 }
 
+/** The models a fit() is training now: a second fit on one of them would interleave its steps. */
+const training = new WeakSet<Module<any, any>>();
+
 interface Plan {
   loader: DataLoader;
   validationBatchSize: number;
@@ -334,8 +337,10 @@ function plan<Out, Y>(model: unknown, data: unknown, o: FitOptions<Out, Y>): Pla
   }
   if (o === null || typeof o !== 'object') throw new ArgumentError(op, `options must be an object with loss, optimizer and epochs, got ${String(o)}`);
   checkOptions(op, o, FIT_KEYS);
+  if (training.has(model)) throw new ArgumentError(op, 'another fit() is training this model; await it before starting the next');
   checkInteger(op, 'epochs', o.epochs, 1);
   if (!(o.optimizer instanceof Optimizer)) throw new ArgumentError(op, `optimizer must be an optim optimizer (e.g. new optim.Adam(model.parameters())), got ${String(o.optimizer)}`);
+  checkOptimizerOf(op, o.optimizer, model);
   const metrics = checkEvaluateOptions(op, o as EvaluateOptions<unknown, unknown>, true);
   checkFunction(op, 'regularizer', o.regularizer, false, '() => scalar Tensor');
   let loader: DataLoader;
@@ -403,6 +408,18 @@ function nextTask(): Promise<void> {
   return new Promise((resolve) => (runtime.setImmediate ? runtime.setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
+/** Every parameter the optimizer updates must be the model's (a subset is fine: frozen layers); else fit would train nothing. */
+function checkOptimizerOf(op: string, optimizer: Optimizer<any>, model: Module<Tensor, unknown>): void {
+  const own = new Set(model.parameters());
+  optimizer.paramGroups.forEach((group, gi) =>
+    group.params.forEach((p: Tensor, i: number) => {
+      if (!own.has(p)) {
+        throw new ArgumentError(op, `the optimizer updates parameter ${i} of group ${gi} (shape ${fmt(p.shape)}), which is not a parameter of the model; build it from model.parameters() (a subset is fine)`);
+      }
+    }),
+  );
+}
+
 function checkStopping(op: string, o: FitOptions<any, any>, metrics: readonly Metric<any, any>[]): Plan['stopping'] {
   const es = o.earlyStopping;
   if (es === undefined) return null;
@@ -465,6 +482,7 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
   let bestState: Record<string, TensorRecord> | null = null;
   let sinceBest = 0;
   let lastYield = performance.now();
+  training.add(model);
   try {
     await call('onTrainBegin', info, control);
     for (let epoch = 1; epoch <= options.epochs && history.stopReason === null; epoch++) {
@@ -477,12 +495,14 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
       let b = 0;
       for (const batch of loader.epoch()) {
         const values = scope(() => {
-          optimizer.zeroGrad();
           const output = model.forward(batch.x);
           const target = targets(batch);
           const loss = scalar(op, 'loss', options.loss(output, target));
           const v = measure(op, metrics, output, target, loss);
-          (regularizer ? loss.add(scalar(op, 'regularizer', regularizer())) : loss).backward();
+          const objective = regularizer ? loss.add(scalar(op, 'regularizer', regularizer())) : loss;
+          // Only now the update: a forward, loss, metric or regularizer that throws leaves the gradients as they were.
+          optimizer.zeroGrad();
+          objective.backward();
           optimizer.step();
           return v;
         });
@@ -523,6 +543,7 @@ export async function fit<Out = Tensor, Y = Tensor>(model: AnyModule<Out>, data:
     return history;
   } finally {
     model.train(wasTraining);
+    training.delete(model);
   }
 }
 

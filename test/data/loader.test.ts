@@ -53,6 +53,22 @@ describe('DataLoader', () => {
     expect(epochRows(c).flat()).not.toEqual(e1);
   });
 
+  it('the shuffle is uniform: over 20,000 epochs every sample lands at every position 1/n of the time', () => {
+    // Fisher–Yates draws j in [0, i]; drawing from [0, i) (Sattolo's cycles) never leaves a sample in place.
+    const n = 5;
+    const epochs = 20_000;
+    const loader = new DataLoader(indexed(n, js64), { batchSize: n, shuffle: true, seed: 11 });
+    const counts = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    for (let e = 0; e < epochs; e++) {
+      for (const batch of loader.epoch()) batch.rows.forEach((sample, position) => counts[sample][position]++);
+    }
+    // Each count is binomial(20,000, 1/5): mean 4,000, standard deviation 56.6; allow 5 of them.
+    const sd = Math.sqrt(epochs * (1 / n) * (1 - 1 / n));
+    for (let s = 0; s < n; s++) {
+      for (let p = 0; p < n; p++) expect(Math.abs(counts[s][p] - epochs / n), `sample ${s} at position ${p}`).toBeLessThan(5 * sd);
+    }
+  });
+
   it('float targets are gathered too, and a subset loads only its rows', () => {
     const d = dataset([[0], [1], [2], [3]], new Float64Array([0.5, 1.5, 2.5, 3.5]), { backend: js64 });
     const loader = new DataLoader(d.subset([3, 1]), { batchSize: 2 });

@@ -128,6 +128,23 @@ describe('kFold', () => {
     expect(folds.flatMap((f) => rows(f.val)).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
+  it('stratified fold totals differ by at most one too, whatever the class sizes', () => {
+    // Classes of 5, 5 and 5 in 4 folds: dealt in one sequence, the leftovers of each class go to different folds.
+    const labels = Array.from({ length: 15 }, (_, i) => Math.floor(i / 5));
+    const d = dataset(Array.from({ length: 15 }, (_, i) => [i]), labels, { backend: js64 });
+    for (const k of [2, 3, 4, 6, 7]) {
+      const folds = kFold(d, k, { stratified: true });
+      const totals = folds.map((f) => f.val.length);
+      expect(Math.max(...totals) - Math.min(...totals), `k ${k}: ${totals}`).toBeLessThanOrEqual(1);
+      for (let c = 0; c < 3; c++) {
+        const perFold = folds.map((f) => classCounts(f.val)[c]);
+        expect(Math.max(...perFold) - Math.min(...perFold), `k ${k}, class ${c}`).toBeLessThanOrEqual(1);
+      }
+    }
+    const skewedTotals = kFold(skewed(100), 4, { stratified: true, shuffle: true, seed: 5 }).map((f) => f.val.length);
+    expect(skewedTotals).toEqual([25, 25, 25, 25]);
+  });
+
   it('rejects k < 2 and k > samples', () => {
     const d = skewed(6);
     expect(() => kFold(d, 1)).toThrow('kFold: k must be an integer in [2, 6] (the number of samples), got 1');

@@ -7,6 +7,7 @@ import { MLP } from '../../src/nn/index.js';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../../src/node/checkpoint.js';
 import { js64, wasmBackends } from '../helpers/backends.js';
 import { minimalRead } from './reader.js';
+import { snapshot } from '../helpers/state.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'subgrad-ckpt-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -120,6 +121,26 @@ describe('checkpoints with optimizer state', () => {
     await expect(loadCheckpoint(join(dir, 'plain.safetensors'), model, { optimizer: otherAdam })).rejects.toThrow(sg.CheckpointError);
     expect(predictions(model, x)).toEqual(before);
     expect(otherAdam.paramGroups[0].lr).toBe(5e-3);
+  });
+
+  it('an OutOfMemoryError while loading the optimizer state changes neither model nor optimizer (decodeCheckpoint and loadCheckpoint)', async () => {
+    // The source: one Adam step, so the file holds both moments.
+    const source = new sg.nn.Linear(400, 400, { seed: 1, backend: js64 });
+    const sourceOpt = new sg.optim.Adam(source.parameters());
+    sourceOpt.zeroGrad(false);
+    sourceOpt.step();
+    const bytes = sg.encodeCheckpoint(source, { optimizer: sourceOpt });
+    const path = join(dir, 'big-adam.safetensors');
+    await writeFile(path, new Uint8Array(bytes));
+    // 2 MiB: the model, its optimizer's blocks and one moment fit (4 × 642 kB), the second moment does not.
+    const small = sg.createBackend({ backend: 'js', maxMemoryMB: 2 });
+    const model = new sg.nn.Linear(400, 400, { seed: 2, backend: small });
+    const opt = new sg.optim.Adam(model.parameters());
+    const before = snapshot(model.parameters(), opt);
+    expect(() => sg.decodeCheckpoint(bytes, model, { optimizer: opt })).toThrow(sg.OutOfMemoryError);
+    expect(snapshot(model.parameters(), opt)).toEqual(before);
+    await expect(loadCheckpoint(path, model, { optimizer: opt })).rejects.toThrow(sg.OutOfMemoryError);
+    expect(snapshot(model.parameters(), opt)).toEqual(before);
   });
 
   it('a model mismatch after the optimizer state loaded puts the optimizer back', async () => {

@@ -16,6 +16,8 @@ function build(header: object | string, data: Uint8Array = new Uint8Array(), hea
 }
 
 const f32 = (...v: number[]) => new Uint8Array(new Float32Array(v).buffer);
+const minimalLength = (file: Uint8Array) => Number(new DataView(file.buffer, file.byteOffset).getBigUint64(0, true));
+const minimalHeader = (file: Uint8Array) => new TextDecoder().decode(file.subarray(8, 8 + minimalLength(file)));
 
 describe('safetensors encoding', () => {
   it('writes the exact bytes of the format: u64 LE length, space-padded JSON, LE data', () => {
@@ -71,6 +73,9 @@ describe('safetensors encoding', () => {
     expect(() => encodeSafetensors({ a: { dtype: 'F32', shape: [3], data: new Float32Array(2) } })).toThrow(/'a' has 2 values but shape \[3\] needs 3/);
     expect(() => encodeSafetensors({ __metadata__: sg.ones([1]) })).toThrow(/invalid tensor name/);
     expect(() => encodeSafetensors({}, { epoch: 3 as unknown as string })).toThrow(/'epoch' is number/);
+    expect(() => encodeSafetensors({ ['__proto__']: sg.ones([1]) })).toThrow(/invalid tensor name '__proto__'/);
+    expect(() => encodeSafetensors({}, { ['__proto__']: 'x' })).toThrow(/invalid metadata key '__proto__'/);
+    expect(() => encodeSafetensors(null as never)).toThrow(sg.ArgumentError);
   });
 });
 
@@ -91,6 +96,8 @@ const malformed: [string, Uint8Array, RegExp][] = [
   ['offsets beyond the data', build({ a: { ...ok.a, data_offsets: [0, 16] } }, data8), /data_offsets \[0, 16\] outside the data \(8 bytes\)/],
   ['offsets in reverse', build({ a: { ...ok.a, data_offsets: [8, 0] } }, data8), /data_offsets \[8, 0\] outside the data/],
   ['shape and size that disagree', build({ a: { ...ok.a, shape: [3] } }, data8), /dtype F32 and shape \[3\] needs 12 bytes but data_offsets span 8/],
+  // The span tiles the data exactly, so only the size check can see that shape [1] claims 8 bytes.
+  ['an over-long span for the shape', build({ a: { ...ok.a, shape: [1] } }, data8), /dtype F32 and shape \[1\] needs 4 bytes but data_offsets span 8/],
   [
     'overlapping tensors',
     build({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, data8),
@@ -101,6 +108,10 @@ const malformed: [string, Uint8Array, RegExp][] = [
   // JSON.parse keeps the last of two equal keys; the first one's bytes are then unclaimed.
   ['a duplicated key', build('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', data8), /bytes \[0, 4\) of the data belong to no tensor/],
   ['metadata that is not all strings', build({ __metadata__: { epoch: 3 }, ...ok }, data8), /__metadata__ must be an object of strings/],
+  // Copied into the result, '__proto__' would replace its prototype, and a strict load would never see it.
+  ['a tensor named __proto__', build('{"__proto__":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', data8), /the name "__proto__" is refused/],
+  ['a tensor named constructor', build({ constructor: ok.a }, data8), /the name "constructor" is refused/],
+  ['a metadata key __proto__', build('{"__metadata__":{"__proto__":"x"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', data8), /the name "__proto__" is refused/],
 ];
 
 describe('malformed files', () => {
@@ -258,6 +269,25 @@ describe('checkpoints in memory', () => {
     expect(() => decodeCheckpoint(bytes, {} as never)).toThrow(/decodeCheckpoint: model must be an nn.Module, got \{\}/);
     expect(() => decodeCheckpoint(bytes, model, { optimizer: {} as never })).toThrow(/optimizer must be an optim optimizer/);
     expect(() => encodeCheckpoint(model, { metadata: { optimizer: 'x' } })).toThrow(/metadata key 'optimizer' is reserved/);
+  });
+
+  it('refuses names it would misfile: extra/__proto__, optimizer/ without a plain index; and bad options', () => {
+    const model = new MLP([2, 1], { seed: 1, backend: js64 });
+    const opt = new sg.optim.Adam(model.parameters());
+    opt.zeroGrad(false);
+    opt.step();
+    const bytes = (extra: string) => {
+      const file = new Uint8Array(encodeCheckpoint(model, { optimizer: opt }));
+      // Rename the optimizer's first buffer in the header text (same length keeps the offsets valid).
+      return build(minimalHeader(file).replace('"optimizer/0"', JSON.stringify(extra)), file.subarray(8 + minimalLength(file)));
+    };
+    expect(() => decodeCheckpoint(bytes('optimizer/x'), model, { optimizer: opt })).toThrow(/'optimizer\/x' is not named optimizer\/<index>/);
+    expect(() => decodeCheckpoint(bytes('optimizer/-1'), model)).toThrow(sg.CheckpointError);
+    expect(() => decodeCheckpoint(bytes('extra/__proto__'), model)).toThrow(/the name 'extra\/__proto__' is refused/);
+    expect(() => decodeCheckpoint(bytes('optimizer/0'), model, { strikt: true } as never)).toThrow(/unknown option 'strikt'/);
+    expect(() => decodeCheckpoint(bytes('optimizer/0'), {} as never)).toThrow(/model must be an nn.Module/);
+    expect(() => decodeCheckpoint(bytes('optimizer/0'), model, { optimizer: {} as never })).toThrow(/optimizer must be an optim optimizer/);
+    expect(() => decodeSafetensors(42 as never)).toThrow(sg.ArgumentError);
   });
 
   it('leaves no per-call memory behind', () => {

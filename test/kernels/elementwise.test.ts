@@ -26,6 +26,12 @@ function compare(run: (b: Backend, t: (v: number[], shape?: number[]) => Tensor)
   }
 }
 
+/** compare(), and the reference's output, whose NaNs every backend must reproduce. */
+function compareNaN(run: (b: Backend, t: (v: number[], shape?: number[]) => Tensor) => Tensor): number[] {
+  compare(run);
+  return scope(() => Array.from(run(js64, (v, s) => tensor(v, s, { backend: js64 })).data()));
+}
+
 describe('elementwise kernels agree with the js reference', () => {
   const positiveDomain = new Set([Unary.Log, Unary.Sqrt, Unary.Pow, Unary.Log1p, Unary.Recip]);
   it.each(codes(Unary).map((op) => [Unary[op], op] as const))('unary %s', (_name, op) => {
@@ -68,6 +74,37 @@ describe('elementwise kernels agree with the js reference', () => {
           return out;
         }, 1e-5);
       }
+    }
+  });
+
+  it.each([Reduce.Max, Reduce.Min, Reduce.Sum].map((op) => [Reduce[op], op] as const))('reduce %s: a NaN anywhere (SIMD lane, second accumulator, tail) makes its output NaN, as in the reference', (_name, op) => {
+    for (const n of [1, 3, 8, 9, 17, 33]) {
+      for (let at = 0; at < n; at++) {
+        // Contiguous rows ([1, n, 1]) and columns read four at a time ([1, n, 5]), the NaN in one of them.
+        for (const inner of [1, 5]) {
+          const x = inputs(n * inner, n + at, false);
+          x[at * inner + (inner - 1)] = NaN;
+          const got = compareNaN((b, t) => {
+            const out = t(new Array(inner).fill(0));
+            b.kernels.reduce(op, t(x).ptr, out.ptr, 1, n, inner);
+            return out;
+          });
+          expect(Number.isNaN(got[inner - 1]), `n ${n}, NaN at ${at}, inner ${inner}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it.each([Binary.Max, Binary.Min].map((op) => [Binary[op], op] as const))('binary %s propagates a NaN of either operand (PyTorch maximum/minimum)', (_name, op) => {
+    for (const n of awkwardSizes) {
+      const a = inputs(n, 1, false).map((v, i) => (i % 3 === 0 ? NaN : v));
+      const c = inputs(n, 2, false).map((v, i) => (i % 3 === 1 ? NaN : v));
+      const got = compareNaN((b, t) => {
+        const out = t(new Array(n).fill(0));
+        b.kernels.binary(op, t(a).ptr, t(c).ptr, out.ptr, n);
+        return out;
+      });
+      got.forEach((v, i) => expect(Number.isNaN(v), `[${i}]`).toBe(i % 3 !== 2));
     }
   });
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Unary } from '../../src/backend/opcodes.js';
 import { Generator, losses, nn, pick, scope, sum, tensor, type Backend, type Tensor } from '../../src/index.js';
-import { awkwardSizes, js64, wasmBackends } from '../helpers/backends.js';
+import { awkwardSizes, js32, js64, wasmBackends } from '../helpers/backends.js';
 
 const F = nn.functional;
 const shapes: [number, number][] = [[1, 1], [3, 7], [17, 33], [128, 10], [128, 1000], [2, 257], [5, 127]];
@@ -37,6 +37,8 @@ function agree(backend: Backend, run: (b: Backend, t: (v: ArrayLike<number>, sha
     let worst = -1;
     let excess = 0;
     w.forEach((ref, i) => {
+      // Equal infinities and NaN against NaN agree: the edge cases must match in kind, too.
+      if (got[k][i] === ref || (Number.isNaN(got[k][i]) && Number.isNaN(ref))) return;
       const e = Math.abs(got[k][i] - ref) - tol * Math.max(1, Math.abs(ref));
       if (!(e <= excess)) [worst, excess] = [i, e];
     });
@@ -129,6 +131,91 @@ describe('fused softmax cross-entropy kernels agree with the js reference', () =
           k.bceWithLogitsBackward(x.ptr, y.ptr, pw.ptr, g.ptr, 1, d1.ptr, rows, cols, 1);
           k.bceWithLogitsBackward(x.ptr, y.ptr, pw.ptr, g.ptr, 0, d0.ptr, rows, cols, 0.25);
           return [each, total, d1, d0];
+        });
+      }
+    }
+  });
+});
+
+describe('non-finite logits: the js reference does what the Wasm kernels and PyTorch do', () => {
+  const every = [js64, js32, ...wasmBackends].map((b) => [b.label, b] as const);
+
+  /** The loss values and logit gradients (upstream ones) of fn on backend, as plain numbers. */
+  function run(backend: Backend, x: number[], shape: number[], fn: (x: Tensor) => Tensor) {
+    return scope(() => {
+      const t = tensor(x, shape, { backend, requiresGrad: true });
+      const y = fn(t);
+      sum(y).backward();
+      const out = { loss: Array.from(y.data()), grad: Array.from(t.grad!.data()) };
+      t.grad!.dispose();
+      return out;
+    });
+  }
+  const close = (got: number[], want: number[]) =>
+    want.forEach((w, i) => (Number.isFinite(w) ? expect(got[i]).toBeCloseTo(w, 5) : expect(got[i]).toBe(w)));
+  const none = { reduction: 'none' } as const;
+
+  it.each(every)("crossEntropy with -Inf logits: the label's own logit decides (%s)", (_l, backend) => {
+    // softmax([-Inf, 0]) = [0, 1]: loss -ln 1 = 0 at label 1, -ln 0 = Inf at label 0; the gradient is softmax - onehot.
+    const ce = (labels: number[], o = {}) => (x: Tensor) => losses.crossEntropy(x, labels, { ...none, ...o });
+    close(run(backend, [-Infinity, 0], [1, 2], ce([1])).loss, [0]);
+    close(run(backend, [-Infinity, 0], [1, 2], ce([1])).grad, [0, 0]);
+    close(run(backend, [-Infinity, 0], [1, 2], ce([0])).loss, [Infinity]);
+    close(run(backend, [-Infinity, 0], [1, 2], ce([0])).grad, [-1, 1]);
+    // With smoothing the target puts ε/C on the -Inf logit: Inf (PyTorch too).
+    close(run(backend, [-Infinity, 0], [1, 2], ce([1], { labelSmoothing: 0.1 })).loss, [Infinity]);
+    // Seven classes, so that the SIMD lanes and the overlapping tail see the -Inf logits.
+    const row = [-Infinity, 0, -Infinity, 1, 2, -Infinity, 0.5];
+    const finite = [0, 1, 2, 0.5];
+    const lse = Math.log(finite.reduce((a, v) => a + Math.exp(v), 0));
+    const r = run(backend, row, [1, 7], ce([3]));
+    close(r.loss, [lse - 1]);
+    close(r.grad, row.map((v, j) => Math.exp(v - lse) - (j === 3 ? 1 : 0)));
+    // A row without a finite logit has no softmax: NaN, as in PyTorch.
+    expect(run(backend, [-Infinity, -Infinity], [1, 2], ce([0])).loss[0]).toBeNaN();
+    expect(run(backend, [Infinity, 0], [1, 2], ce([1])).loss[0]).toBeNaN();
+  });
+
+  it.each(every)('dense targets: a zero target on a -Inf logit is 0·Inf = NaN, as PyTorch (%s)', (_l, backend) => {
+    const r = run(backend, [-Infinity, 0], [1, 2], (x) => losses.crossEntropy(x, tensor([[0, 1]], undefined, { backend }), none));
+    expect(r.loss[0]).toBeNaN();
+  });
+
+  it.each(every)('binaryCrossEntropyWithLogits at ±Inf: Inf where the target disagrees, NaN (0·Inf) where it agrees, finite gradients σ(x) - y (%s)', (_l, backend) => {
+    const x = [-Infinity, Infinity, -Infinity, Infinity, 0];
+    const y = [1, 0, 0, 1, 0.5];
+    const r = run(backend, x, [5], (t) => losses.binaryCrossEntropyWithLogits(t, tensor(y, undefined, { backend }), none));
+    close(r.loss.filter((_, i) => i !== 2 && i !== 3), [Infinity, Infinity, Math.LN2]);
+    expect(r.loss[2]).toBeNaN();
+    expect(r.loss[3]).toBeNaN();
+    close(r.grad, [-1, 1, 0, 0, 0]);
+  });
+
+  /** Rows of `cols` logits with one special value at each position (and a -Inf beside it), labels at every position. */
+  function specialRows(cols: number): { x: number[]; rows: number; labels: number[] } {
+    const x: number[] = [];
+    const labels: number[] = [];
+    for (const special of [-Infinity, Infinity, NaN, -1000, 1000])
+      for (let at = 0; at < cols; at++)
+        for (let label = 0; label < cols; label++) {
+          x.push(...Array.from({ length: cols }, (_, j) => (j === at ? special : j === (at + 2) % cols && cols > 2 ? -Infinity : (j % 3) - 1)));
+          labels.push(label);
+        }
+    return { x, rows: labels.length, labels };
+  }
+
+  it.each(byVariant)('sparse forward and backward agree with js float64 in kind (NaN, ±Inf) and value, special values at every position (%s)', (_l, backend) => {
+    for (const cols of [1, 2, 3, 4, 5, 7, 9]) {
+      const { x, rows, labels } = specialRows(cols);
+      for (const smoothing of [0, 0.2]) {
+        agree(backend, (b, t) => {
+          const k = b.kernels;
+          const xt = t(x, [rows, cols]);
+          const lt = tensor(Int32Array.from(labels), undefined, { backend: b });
+          const [lse, each, probs, dx] = [t(new Array(rows).fill(0)), t(new Array(rows).fill(0)), t(new Array(rows * cols).fill(0)), t(new Array(rows * cols).fill(0))];
+          k.softmaxXentSparse(xt.ptr, lt.ptr, lse.ptr, probs.ptr, each.ptr, rows, cols, smoothing, 1, 0);
+          k.softmaxXentSparseBackward(probs.ptr, lt.ptr, t([1]).ptr, 0, dx.ptr, rows, cols, smoothing, 1);
+          return [lse, probs, each, dx];
         });
       }
     }

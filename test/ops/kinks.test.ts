@@ -2,7 +2,7 @@
 // subgradient on every backend, that value lies between the one-sided
 // differences (unless the op jumps there), and docs/kinks.md is this table.
 import { describe, expect, it } from 'vitest';
-import { gradcheck, opTable, scope, sum, tensor, type Backend, type Kink } from '../../src/index.js';
+import { gradcheck, losses, opTable, scope, setReluSubgradientAtZero, sum, tensor, type Backend, type Kink } from '../../src/index.js';
 import { js64, wasmBackends } from '../helpers/backends.js';
 
 const kinks: [string, Kink][] = [...opTable.values()].flatMap((op) => op.kinks.map((k) => [op.name, k] as [string, Kink]));
@@ -58,6 +58,30 @@ describe('kinks', () => {
         expect(report.failures).toEqual([]);
         expect(report.kinks).toBeGreaterThan(0);
       });
+    }
+  });
+});
+
+describe("a loss's kinks do not follow relu's global default", () => {
+  // Each hinge pins its subgradient at the margin; setReluSubgradientAtZero must not move it.
+  const lossKinks = kinks.filter(([name]) => name in losses).map(([name, k]) => [`${name} at ${k.at}`, k] as const);
+
+  it('every margin loss is among them', () => {
+    const names = new Set(lossKinks.map(([title]) => title.split(' ')[0]));
+    for (const name of ['hinge', 'perceptron', 'multiclassHinge', 'multiMargin', 'tripletMargin', 'cosineEmbedding']) expect(names.has(name), name).toBe(true);
+  });
+
+  it.each(lossKinks)('%s returns its documented value with relu\'(0) set to 1 and to 0.5', (_title, k) => {
+    const want = k.probe.grads.map((g) => (Array.isArray(g) ? g.flat(8) : [g]) as number[]);
+    for (const g of [1, 0.5]) {
+      setReluSubgradientAtZero(g);
+      try {
+        for (const backend of [js64, ...wasmBackends]) {
+          probe(k, backend).forEach((grad, i) => grad.forEach((v, j) => expect(v, `relu'(0) = ${g} on ${backend.label}`).toBeCloseTo(want[i][j], 6)));
+        }
+      } finally {
+        setReluSubgradientAtZero(0);
+      }
     }
   });
 });

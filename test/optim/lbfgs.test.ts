@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { concat, type Backend } from '../../src/index.js';
 import { ArgumentError } from '../../src/errors.js';
 import { LBFGS } from '../../src/optim/index.js';
+import { armijo, strongWolfe } from '../../src/optim/lbfgs.js';
 import { js32, js64, wasmBackends } from '../helpers/backends.js';
 import { closureFor, flat, makeParams, quadratic, relError, rosenbrock, rosenbrock5, type Problem } from './problems.js';
 
@@ -142,5 +143,75 @@ describe('LBFGS', () => {
     opt.step(closure);
     expect(Number.isFinite(x.data()[0])).toBe(true);
     expect(Math.abs(x.data()[0])).toBeLessThan(0.5);
+  });
+});
+
+describe('the line searches, directly, on one-dimensional functions from x = 0 along d = 1', () => {
+  type Fn = (x: number) => [number, number];
+  const C1 = 1e-4;
+  const C2 = 0.9;
+
+  /** Runs a search from x = 0 with initial step t0; returns its result, the trial steps, and f, f' at x = 0. */
+  function search(kind: 'strongWolfe' | 'armijo', fn: Fn, t0: number) {
+    const [f0, g0] = fn(0);
+    const trials: number[] = [];
+    const objective = (t: number, out: Float64Array | Float32Array) => {
+      trials.push(t);
+      const [f, g] = fn(t);
+      out[0] = g;
+      return f;
+    };
+    const d = new Float64Array([1]);
+    const g = new Float64Array([g0]);
+    const work = [0, 1, 2].map(() => new Float64Array(1));
+    const r = kind === 'strongWolfe' ? strongWolfe(objective, t0, d, f0, g, g0, 1e-9, work) : armijo(objective, t0, f0, g, g0, work[0]);
+    return { ...r, grad: r.grad[0], trials, f0, g0 };
+  }
+
+  /** The strong Wolfe conditions at the accepted step, from f itself. */
+  function expectStrongWolfe(fn: Fn, r: ReturnType<typeof search>) {
+    const [f, g] = fn(r.t);
+    expect(r.loss).toBe(f);
+    expect(r.grad).toBe(g);
+    expect(f).toBeLessThanOrEqual(r.f0 + C1 * r.t * r.g0);
+    expect(Math.abs(g)).toBeLessThanOrEqual(C2 * Math.abs(r.g0));
+  }
+
+  const quadratic: Fn = (x) => [(x - 10) ** 2, 2 * (x - 10)];
+  // Slope -1 until a wall near x = 30: a long descent, then a steep rise.
+  const wall: Fn = (x) => [-x + Math.exp(x - 30), -1 + Math.exp(x - 30)];
+
+  it('strong Wolfe: a step that decreases f but still descends steeply (f\'(0.5) = -19 vs 0.9·|-20|) is not accepted; it extrapolates', () => {
+    const r = search('strongWolfe', quadratic, 0.5);
+    expectStrongWolfe(quadratic, r);
+    // The cubic through (0, 100, -20) and (0.5, 90.25, -19) is the quadratic itself, minimised at 10, clamped to 10·0.5.
+    expect(r.trials).toEqual([0.5, 5]);
+    expect(r.evals).toBe(2);
+  });
+
+  it('strong Wolfe: a step past the minimum brackets it, and the zoom lands on a quadratic\'s minimum at once', () => {
+    const r = search('strongWolfe', quadratic, 30);
+    expectStrongWolfe(quadratic, r);
+    expect(r.t).toBe(10);
+    expect(r.loss).toBe(0);
+  });
+
+  it('strong Wolfe: the zoom does not stop at a point that still descends at slope -1 (|f\'| > 0.9), only near the wall', () => {
+    for (const t0 of [40, 60, 200]) {
+      const r = search('strongWolfe', wall, t0);
+      expectStrongWolfe(wall, r);
+      expect(r.t).toBeGreaterThan(28);
+      expect(r.t).toBeLessThan(31);
+    }
+  });
+
+  it('Armijo halves the step until f decreases enough, and stays put after 25 tries', () => {
+    const r = search('armijo', quadratic, 30);
+    // f(30) = 400 > 100 - 1e-4·30·20; f(15) = 25 passes.
+    expect(r.trials).toEqual([30, 15]);
+    expect([r.t, r.loss, r.grad, r.evals]).toEqual([15, 25, 10, 2]);
+    const uphill = search('armijo', (x) => [x, 1], 1);
+    expect([uphill.t, uphill.loss, uphill.evals]).toEqual([0, 0, 25]);
+    expect(uphill.trials.at(-1)).toBe(2 ** -24);
   });
 });

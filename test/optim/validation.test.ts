@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { add, NonFiniteGradientError, scope, sum, tensor, type Tensor } from '../../src/index.js';
 import { ArgumentError, BackendError, ReleasedTensorError } from '../../src/errors.js';
 import { Adagrad, Adam, CosineAnnealingLR, LinearWarmup, MultiStepLR, NAdam, RMSprop, SGD, StepLR } from '../../src/optim/index.js';
-import { js32, js64 } from '../helpers/backends.js';
+import { js32, js64, wasmBackends } from '../helpers/backends.js';
 import { flat, makeParams } from './problems.js';
 
 const p = () => makeParams([1, 2, 3], [3], js64);
@@ -24,14 +24,14 @@ describe('bad options throw at construction', () => {
     ['nesterov without momentum', () => new SGD(p(), { nesterov: true }), /nesterov needs momentum > 0 and dampening 0, got momentum 0 and dampening 0/],
     ['nesterov with dampening', () => new SGD(p(), { nesterov: true, momentum: 0.9, dampening: 0.1 }), /nesterov needs momentum > 0 and dampening 0, got momentum 0.9 and dampening 0.1/],
     ['negative weight decay', () => new Adam(p(), { weightDecay: -0.1 }), /weightDecay must be a finite number >= 0/],
-    ['negative eps', () => new Adagrad(p(), { eps: -1 }), /eps must be a finite number >= 0/],
+    ['negative eps', () => new Adagrad(p(), { eps: -1 }), /Adagrad: eps must be a number > 0 that float32 holds \(>= 2\^-149\), got -1/],
     ['negative l1', () => new SGD(p(), { l1: -1 }), /l1 must be a finite number >= 0/],
     ['unknown option', () => new SGD(p(), { momentun: 0.9 } as never), /unknown option 'momentun'; valid options are lr, momentum/],
     ['bad nonFinite', () => new SGD(p(), { nonFinite: 'ignore' as never }), /nonFinite must be one of 'throw', 'skip', got 'ignore'/],
     ['an empty parameter list', () => new SGD([]), /SGD: got an empty parameter list/],
     ['an empty group', () => new SGD([{ params: [] }]), /got an empty parameter list/],
-    ['a bad option in one group', () => new Adam([{ params: p() }, { params: p(), lr: -1 }]), /Adam.addParamGroup: lr must be a finite number > 0, got -1/],
-    ['not a tensor', () => new SGD([1, 2] as never), /parameter 0 must be a Tensor or a \[name, Tensor\] pair, got number/],
+    ['a bad option in one group', () => new Adam([{ params: p() }, { params: p(), lr: -1 }]), /Adam: lr must be a finite number > 0, got -1/],
+    ['not a tensor', () => new SGD([1, 2] as never), /parameter 0 must be a Tensor or a \[name, Tensor\] pair, got 1/],
     ['params not iterable', () => new SGD(42 as never), /params must be an array/],
   ])('%s', (_name, make, message) => {
     expect(make).toThrow(ArgumentError);
@@ -121,6 +121,27 @@ describe('at step', () => {
     expect(() => opt.step()).toThrow(ReleasedTensorError);
     opt.dispose();
     expect(() => opt.step()).toThrow(/Adam.step: the optimizer was disposed/);
+  });
+
+  it.each([js64, js32, ...wasmBackends].map((b) => [b.label, b] as const))('centered RMSprop: a variance estimate v − a² below 0 counts as 0, not √(negative) = NaN (%s)', (_l, backend) => {
+    // A constant gradient: v − a² → 0, and rounding takes it below 0 within a few hundred steps.
+    const [w] = makeParams([0.5, -1, 2], [3], backend);
+    const opt = new RMSprop([w], { centered: true, alpha: 0.5, lr: 1e-3 });
+    for (let step = 0; step < 300; step++) {
+      w.grad = tensor([0.3, 0.7, 1.1], undefined, { backend });
+      opt.step();
+    }
+    expect(Array.from(w.data()).every(Number.isFinite)).toBe(true);
+    // Loaded moments with a² > v (squareAvg 1, gradAvg 1.5) and a zero gradient: v = 0.5, a = 0.75, v − a² < 0 → a zero step.
+    const state = opt.stateDict();
+    const at = (name: string) => state.buffers[state.header.groups[0].buffers[name]];
+    at('squareAvg').fill(1);
+    at('gradAvg').fill(1.5);
+    opt.loadStateDict(state);
+    const before = Array.from(w.data());
+    w.grad = tensor([0, 0, 0], undefined, { backend });
+    opt.step();
+    expect(Array.from(w.data())).toEqual(before);
   });
 
   it('a user-assigned gradient of the wrong shape throws', () => {

@@ -64,7 +64,8 @@ export function optimKernels(v: JsViews) {
         let x = sqAvg;
         if (centered) {
           const mean = put(f, ai + i, f[ai + i] + rest * (d - f[ai + i]));
-          x -= mean * mean;
+          // v − a² estimates a variance, ≥ 0; rounding can take it below 0 when the gradient is constant, and √ would be NaN.
+          x = Math.max(x - mean * mean, 0);
         }
         let u = d / denom(x, eps, inside);
         if (useBuf) u = put(f, bi + i, u + momentum * f[bi + i]);

@@ -61,9 +61,13 @@ export function softmaxXentKernels(v: JsViews) {
         let loss = 0;
         if (label >= 0) {
           const { o, m, ls } = softmaxRow(x, lse, probs, r, cols);
-          let gap = 0;
-          for (let j = 0; j < cols; j++) gap += m - f[o + j];
-          loss = ls + (1 - smoothing) * (m - f[o + label]) + (smoothing / cols) * gap;
+          loss = ls + (1 - smoothing) * (m - f[o + label]);
+          // The smoothing term only with smoothing, as in the kernel: a -Inf logit off the label then adds nothing, not 0·Inf = NaN.
+          if (smoothing !== 0) {
+            let gap = 0;
+            for (let j = 0; j < cols; j++) gap += m - f[o + j];
+            loss += (smoothing / cols) * gap;
+          }
         }
         emit(out, r, loss, scale, total, acc);
       }
