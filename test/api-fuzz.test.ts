@@ -262,7 +262,6 @@ const coercions: [string[] | '*', number[] | '*', string[], string][] = [
   [['data.dataset'], [0, 1], ['a nested array', '[-1, 2.5]'], 'numbers as features or regression targets, one row per sample'],
   [['optim.Adam#step', 'data.gridSearch', 'data.randomSearch'], '*', ['a function'], 'a closure or an evaluate function'],
   [['data.Dataset#labels', 'node.saveCheckpoint', 'node.writeFileAtomic'], [0], ["'x'"], 'any string: the op named in messages, or a relative path'],
-  [['evaluate'], [2], bad.map(([label]) => label).filter((l) => typeof bad.find(([k]) => k === l)![1]() === 'object'), "evaluate's option keys are checked by the workstream that changes its options"],
 ];
 
 // ---- Running a call ----------------------------------------------------------------------------
