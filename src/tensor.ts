@@ -2,12 +2,11 @@
 // needs (requiresGrad, grad, the node that created it). Arithmetic lives in
 // src/ops/; the methods here only forward to it.
 import type { Backend } from './backend/backend.js';
-import { checkTensor, show } from './check.js';
+import { checkBackend, checkBoolean, checkExtendedNumber, checkInteger, checkNumber, checkOneOf, checkOptions, checkShape, checkTensor, show } from './check.js';
 import { ArgumentError, ShapeError } from './errors.js';
 import * as ops from './ops/index.js';
 import { Generator, defaultGenerator } from './random.js';
 import { getBackend } from './runtime.js';
-import { checkShape } from './check.js';
 import { fmt, sizeOf, type Shape } from './shape.js';
 import { Storage, allocForValues, allocStorage } from './storage.js';
 import { backward, type BackwardOptions, type Node } from './tape.js';
@@ -30,6 +29,9 @@ export class Tensor {
     readonly storage: Storage,
     requiresGrad = false,
   ) {
+    if (!(storage instanceof Storage) || !Array.isArray(shape)) {
+      throw new ArgumentError('Tensor', 'tensors are made by tensor(), zeros(), full(), rand(), randn() or by ops, not by new Tensor()');
+    }
     this.size = sizeOf(shape);
     this.requiresGrad = requiresGrad;
   }
@@ -182,10 +184,17 @@ function flatten(data: NestedArray, op: string): { values: number[]; shape: numb
   return { values, shape };
 }
 
-function resolve(options: TensorOptions, int: boolean) {
+const TENSOR_OPTIONS = ['requiresGrad', 'backend', 'dtype'];
+
+/** The checked options of a creation function, with its backend and dtype resolved. */
+function resolve<O extends TensorOptions>(op: string, given: O | undefined, int: boolean, more: readonly string[] = []) {
+  const options = checkOptions(op, given, [...TENSOR_OPTIONS, ...more]);
+  if (options.requiresGrad !== undefined) checkBoolean(op, 'requiresGrad', options.requiresGrad);
+  if (options.backend !== undefined) checkBackend(op, 'backend', options.backend);
+  if (options.dtype !== undefined) checkOneOf(op, 'dtype', options.dtype, ['float', 'int32']);
   const backend = options.backend ?? getBackend();
   const dtype: DType = options.dtype === 'int32' || (options.dtype === undefined && int) ? 'int32' : backend.dtype;
-  return { backend, dtype };
+  return { backend, dtype, requiresGrad: options.requiresGrad ?? false, options };
 }
 
 function checkInt32(v: number, op: string, where: string): void {
@@ -226,14 +235,14 @@ export function tensor(data: NestedArray | ArrayLike<number>, shape?: readonly n
       throw new ShapeError('tensor', `data has ${values.length} values but shape ${fmt(finalShape)} needs ${sizeOf(finalShape)}`);
     }
   }
-  const { backend, dtype } = resolve(options, data instanceof Int32Array);
-  return fromValues(values, finalShape, dtype, backend, options.requiresGrad ?? false);
+  const { backend, dtype, requiresGrad } = resolve('tensor', options, data instanceof Int32Array);
+  return fromValues(values, finalShape, dtype, backend, requiresGrad);
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   const dims = checkShape('full', 'shape', shape);
-  const { backend, dtype } = resolve(options, false);
-  const requiresGrad = options.requiresGrad ?? false;
+  const { backend, dtype, requiresGrad } = resolve('full', options, false);
+  checkExtendedNumber('full', 'value', value);
   if (dtype === 'int32') {
     checkInt32(value, 'full', '');
     if (requiresGrad) throw new ArgumentError('full', 'int32 tensors cannot require gradients');
@@ -252,28 +261,36 @@ export interface RandomOptions extends TensorOptions {
   seed?: number;
 }
 
-function random(shape: readonly number[], options: RandomOptions, op: string, draw: (g: Generator) => number): Tensor {
+/** Draws `shape` values with `draw(generator, a, b)`, a and b being the two named options (checked finite, with defaults). */
+function random(
+  op: string, shape: readonly number[], given: RandomOptions | undefined,
+  [a, b]: readonly [[string, number], [string, number]], draw: (g: Generator, a: number, b: number) => number,
+): Tensor {
   const dims = checkShape(op, 'shape', shape);
-  const { backend } = resolve(options, false);
+  const { backend, dtype, requiresGrad, options } = resolve(op, given, false, ['seed', a[0], b[0]]);
+  if (dtype === 'int32') throw new ArgumentError(op, 'draws floats; dtype must be float');
+  const values = options as Record<string, unknown>;
+  const [p, q] = [a, b].map(([name, initial]) => {
+    const v = values[name] ?? initial;
+    checkNumber(op, name, v);
+    return v;
+  });
+  if (options.seed !== undefined) checkInteger(op, 'seed', options.seed, 0);
   backend.memory.sizeFor(bytesOf(dims, backend.dtype), op);
   const g = options.seed === undefined ? defaultGenerator : new Generator(options.seed);
-  const values = new Float64Array(sizeOf(dims));
-  for (let i = 0; i < values.length; i++) values[i] = draw(g);
-  return fromValues(values, dims, backend.dtype, backend, options.requiresGrad ?? false, op);
+  const out = new Float64Array(sizeOf(dims));
+  for (let i = 0; i < out.length; i++) out[i] = draw(g, p, q);
+  return fromValues(out, dims, backend.dtype, backend, requiresGrad, op);
 }
 
 /** Uniform in [low, high) (default [0, 1)); the same seed gives the same numbers on every backend. */
-export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
-  const low = options.low ?? 0;
-  const high = options.high ?? 1;
-  return random(shape, options, 'rand', (g) => low + (high - low) * g.uniform());
+export function rand(shape: readonly number[], options?: RandomOptions & { low?: number; high?: number }): Tensor {
+  return random('rand', shape, options, [['low', 0], ['high', 1]], (g, low, high) => low + (high - low) * g.uniform());
 }
 
 /** Normal with the given mean and std (default 0 and 1). */
-export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
-  const mean = options.mean ?? 0;
-  const std = options.std ?? 1;
-  return random(shape, options, 'randn', (g) => mean + std * g.normal());
+export function randn(shape: readonly number[], options?: RandomOptions & { mean?: number; std?: number }): Tensor {
+  return random('randn', shape, options, [['mean', 0], ['std', 1]], (g, mean, std) => mean + std * g.normal());
 }
 
 export function assertTensor(x: unknown, op: string, what = 'input'): asserts x is Tensor {
@@ -295,7 +312,10 @@ export function checkInputs(op: string, inputs: readonly unknown[]): Backend {
 }
 
 /** A copy of x on another backend (converting float32/float64 as needed); a leaf. */
-export function toBackend(x: Tensor, backend: Backend, options: { requiresGrad?: boolean } = {}): Tensor {
-  x.storage.assertAlive('toBackend');
-  return fromValues(x.data(), [...x.shape], x.dtype === 'int32' ? 'int32' : backend.dtype, backend, options.requiresGrad ?? false);
+export function toBackend(x: Tensor, backend: Backend, options?: { requiresGrad?: boolean }): Tensor {
+  checkTensor('toBackend', 'x', x, { dtype: 'any' });
+  checkBackend('toBackend', 'backend', backend);
+  const { requiresGrad = false } = checkOptions('toBackend', options, ['requiresGrad']);
+  checkBoolean('toBackend', 'requiresGrad', requiresGrad);
+  return fromValues(x.data(), [...x.shape], x.dtype === 'int32' ? 'int32' : backend.dtype, backend, requiresGrad, 'toBackend');
 }
