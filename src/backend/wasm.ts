@@ -1,22 +1,24 @@
 // Loads the AssemblyScript kernels from the binaries inlined at build time.
 import { ArgumentError } from '../errors.js';
 import { Backend, type KernelVariant } from './backend.js';
-import type { Kernels } from './kernels.js';
+import type { KernelExports } from './kernels.js';
 import { Memory, PAGE_BYTES, type MemoryOptions } from './memory.js';
 import * as binaries from './wasm-binaries.generated.js';
 
 export const VARIANTS: readonly KernelVariant[] = ['relaxed', 'simd', 'scalar'];
 
-const decoded = new Map<KernelVariant, Uint8Array<ArrayBuffer>>();
+const decoded = new Map<string, Uint8Array<ArrayBuffer>>();
 
-function variantBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
-  let bytes = decoded.get(variant);
+/** A variant's binary; `shared`: the build that imports shared memory, for threads (src/backend/threads.ts). */
+function variantBytes(variant: KernelVariant, shared = false): Uint8Array<ArrayBuffer> {
+  const name = shared ? (`${variant}Shared` as const) : variant;
+  let bytes = decoded.get(name);
   if (!bytes) {
     // atob exists in browsers and Node >= 16: no Buffer, so src/ stays portable.
-    const text = atob(binaries[variant]);
+    const text = atob(binaries[name]);
     bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    decoded.set(variant, bytes);
+    decoded.set(name, bytes);
   }
   return bytes;
 }
@@ -35,21 +37,29 @@ export function unsupportedReason(variant: KernelVariant): string {
       : 'this runtime has no WebAssembly';
 }
 
-function instantiate(module: WebAssembly.Module, variant: KernelVariant, maxBytes: number, options: MemoryOptions): Backend {
+export type WasmExports = KernelExports & { memory: WebAssembly.Memory; heapBase: WebAssembly.Global };
+
+/** An instance of the kernels; the shared builds import their memory. */
+export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssembly.Memory): WasmExports {
   const instance = new WebAssembly.Instance(module, {
     env: {
+      ...(memory && { memory }),
       abort(_msg: number, _file: number, line: number, column: number) {
         throw new Error(`subgrad wasm kernel aborted at ${line}:${column}`);
       },
     },
   });
-  const exports = instance.exports as unknown as Kernels & { memory: WebAssembly.Memory; heapBase: WebAssembly.Global };
+  return instance.exports as unknown as WasmExports;
+}
+
+function instantiate(module: WebAssembly.Module, variant: KernelVariant, maxBytes: number, options: MemoryOptions): Backend {
+  const exports = instantiateKernels(module);
   const memory = new Memory(exports.memory, exports.heapBase.value as number, maxBytes, options);
   return new Backend('wasm', variant, 'float32', exports, memory);
 }
 
-function checkVariant(variant: KernelVariant): Uint8Array<ArrayBuffer> {
-  const bytes = variantBytes(variant);
+export function checkVariant(variant: KernelVariant, shared = false): Uint8Array<ArrayBuffer> {
+  const bytes = variantBytes(variant, shared);
   if (!WebAssembly.validate(bytes)) {
     throw new ArgumentError('init', `kernels '${variant}' cannot run here: ${unsupportedReason(variant)}`);
   }
