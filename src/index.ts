@@ -1,5 +1,5 @@
 // subgrad: reverse-mode autodiff with WebAssembly SIMD kernels.
-export { init, initSync, createBackend, backendInfo, getBackend, memoryStats } from './runtime.js';
+export { init, initSync, createBackend, createBackendAsync, backendInfo, getBackend, memoryStats } from './runtime.js';
 export type { InitOptions, BackendInfo } from './runtime.js';
 export type { Backend, BackendName, KernelVariant, FloatDType } from './backend/backend.js';
 export type { MemoryStats } from './backend/memory.js';

@@ -10,6 +10,7 @@ import {
   supportedVariants,
   unsupportedReason,
 } from './backend/wasm.js';
+import { createThreadedBackend, createThreadedBackendSync, planThreads, type ThreadPlan, type ThreadsOption } from './backend/threads.js';
 import { ArgumentError } from './errors.js';
 
 export interface InitOptions {
@@ -27,6 +28,15 @@ export interface InitOptions {
    * when the bytes are freed; an overwrite throws. Default 0 (off).
    */
   guardBytes?: number;
+  /**
+   * Threads the Wasm kernels run on, the calling thread included (default 1):
+   * a count, or 'auto' for every available core (Node: through the Node
+   * entry; browsers: only on cross-origin isolated pages). Results are
+   * bit-identical for any count (docs/threads.md).
+   */
+  threads?: ThreadsOption;
+  /** Scales the measured sizes below which a kernel call stays on the calling thread (default 1; 0 splits every call). */
+  threadThreshold?: number;
 }
 
 export interface BackendInfo {
@@ -37,6 +47,10 @@ export interface BackendInfo {
   supported: KernelVariant[];
   /** Why this backend and variant were chosen. */
   reason: string;
+  /** Threads the kernels run on, the calling thread included. */
+  threads: number;
+  /** Why that many (e.g. "page is not cross-origin isolated …: 1 thread"). */
+  threadsReason: string;
 }
 
 const OPTION_VALUES: Record<keyof InitOptions, readonly unknown[] | string> = {
@@ -45,6 +59,9 @@ const OPTION_VALUES: Record<keyof InitOptions, readonly unknown[] | string> = {
   dtype: ['float32', 'float64'],
   maxMemoryMB: 'a number of MiB in [1, 4096]',
   guardBytes: 'a multiple of 16 in [0, 4096]',
+  // Checked by planThreads (src/backend/threads.ts).
+  threads: "'auto' or an integer in [1, 64]",
+  threadThreshold: 'a number >= 0',
 };
 
 interface Plan {
@@ -54,6 +71,7 @@ interface Plan {
   maxBytes: number;
   reason: string;
   memory: MemoryOptions;
+  threads: ThreadPlan;
 }
 
 function plan(options: InitOptions, op: string): Plan {
@@ -66,6 +84,7 @@ function plan(options: InitOptions, op: string): Plan {
     if (allowed === undefined) {
       throw new ArgumentError(op, `unknown option '${key}'; valid options are ${Object.keys(OPTION_VALUES).join(', ')}`);
     }
+    if (key === 'threads' || key === 'threadThreshold') continue;
     const ok = Array.isArray(allowed)
       ? allowed.includes(value)
       : key === 'guardBytes'
@@ -80,22 +99,23 @@ function plan(options: InitOptions, op: string): Plan {
   const memory: MemoryOptions = { guardBytes: options.guardBytes ?? 0 };
   const supported = supportedVariants();
   const name = options.backend ?? (supported.length > 0 ? 'wasm' : 'js');
+  const threads = planThreads(op, options.threads, options.threadThreshold, name);
   if (name === 'js') {
     if (options.kernels) throw new ArgumentError(op, `kernels '${options.kernels}' applies to the wasm backend only`);
     const reason = options.backend ? 'js backend requested' : 'no WebAssembly in this runtime: js reference backend';
-    return { name, variant: 'reference', dtype: options.dtype ?? 'float32', maxBytes, reason, memory };
+    return { name, variant: 'reference', dtype: options.dtype ?? 'float32', maxBytes, reason, memory, threads };
   }
   if (options.dtype === 'float64') {
     throw new ArgumentError(op, `the wasm backend stores float32; use { backend: 'js', dtype: 'float64' } for float64`);
   }
   if (options.kernels) {
-    return { name, variant: options.kernels, dtype: 'float32', maxBytes, reason: `kernels '${options.kernels}' requested`, memory };
+    return { name, variant: options.kernels, dtype: 'float32', maxBytes, reason: `kernels '${options.kernels}' requested`, memory, threads };
   }
   if (supported.length === 0) throw new ArgumentError(op, `the wasm backend cannot run here: ${unsupportedReason('scalar')}`);
   const variant = supported[0];
   const skipped = VARIANTS.slice(0, VARIANTS.indexOf(variant)).map((v) => `${v}: ${unsupportedReason(v)}`);
   const reason = `best variant this runtime validates` + (skipped.length ? ` (${skipped.join('; ')})` : '');
-  return { name, variant, dtype: 'float32', maxBytes, reason, memory };
+  return { name, variant, dtype: 'float32', maxBytes, reason, memory, threads };
 }
 
 let active: { backend: Backend; info: BackendInfo } | null = null;
@@ -112,29 +132,53 @@ function activate(backend: Backend, p: Plan): BackendInfo {
     dtype: p.dtype,
     supported: supportedVariants(),
     reason: p.reason,
+    threads: backend.threads,
+    threadsReason: p.threads.reason,
   };
   active = { backend, info };
   return info;
 }
 
-/** Creates a backend without making it the default (e.g. js float64 for gradient checks). */
+function backendSync(p: Plan): Backend {
+  if (p.name === 'js') return jsBackend(p);
+  const variant = p.variant as KernelVariant;
+  return p.threads.count > 1
+    ? createThreadedBackendSync(variant, p.maxBytes, p.memory, p.threads)
+    : createWasmBackendSync(variant, p.maxBytes, p.memory);
+}
+
+async function backendAsync(p: Plan): Promise<Backend> {
+  if (p.name === 'js') return jsBackend(p);
+  const variant = p.variant as KernelVariant;
+  return p.threads.count > 1
+    ? createThreadedBackend(variant, p.maxBytes, p.memory, p.threads)
+    : createWasmBackend(variant, p.maxBytes, p.memory);
+}
+
+/**
+ * Creates a backend without making it the default (e.g. js float64 for
+ * gradient checks). With threads it blocks until the workers are up (Node);
+ * browsers need createBackendAsync.
+ */
 export function createBackend(options: InitOptions = {}): Backend {
-  const p = plan(options, 'createBackend');
-  return p.name === 'js' ? jsBackend(p) : createWasmBackendSync(p.variant as KernelVariant, p.maxBytes, p.memory);
+  return backendSync(plan(options, 'createBackend'));
+}
+
+/** createBackend that waits for worker threads without blocking: the way to threads in a browser. */
+export async function createBackendAsync(options: InitOptions = {}): Promise<Backend> {
+  return backendAsync(plan(options, 'createBackendAsync'));
 }
 
 /** Chooses and loads the default backend. Call once before creating tensors (or rely on a lazy initSync()). */
 export async function init(options: InitOptions = {}): Promise<BackendInfo> {
   const p = plan(options, 'init');
-  const backend = p.name === 'js' ? jsBackend(p) : await createWasmBackend(p.variant as KernelVariant, p.maxBytes, p.memory);
-  return activate(backend, p);
+  return activate(await backendAsync(p), p);
 }
 
 /** Synchronous init: fine in Node and workers; browsers' main threads should await init(). */
 export function initSync(options: InitOptions = {}): BackendInfo {
   const p = plan(options, 'initSync');
-  const backend = p.name === 'js' ? jsBackend(p) : createWasmBackendSync(p.variant as KernelVariant, p.maxBytes, p.memory);
-  return activate(backend, p);
+  return activate(backendSync(p), p);
 }
 
 /** The default backend, initialised with defaults on first use. */

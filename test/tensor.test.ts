@@ -117,7 +117,7 @@ describe('init and backendInfo', () => {
   it('invalid options list the valid ones', () => {
     expect(() => sg.initSync({ kernels: 'fast' as never })).toThrow(/invalid kernels "fast"; valid values: 'relaxed', 'simd', 'scalar'/);
     expect(() => sg.initSync({ backend: 'gpu' as never })).toThrow(/valid values: 'wasm', 'js'/);
-    expect(() => sg.initSync({ threads: 2 } as never)).toThrow(/unknown option 'threads'; valid options are backend, kernels, dtype, maxMemoryMB/);
+    expect(() => sg.initSync({ workers: 2 } as never)).toThrow(/unknown option 'workers'; valid options are backend, kernels, dtype, maxMemoryMB, guardBytes, threads, threadThreshold$/);
     expect(() => sg.initSync({ dtype: 'float64' })).toThrow(/wasm backend stores float32/);
     expect(() => sg.initSync({ kernels: 'fast' as never })).toThrow(sg.ArgumentError);
   });

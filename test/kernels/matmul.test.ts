@@ -7,7 +7,7 @@
 // that cancel to near zero are held to the size of their terms, not to zero.
 import { describe, expect, it } from 'vitest';
 import { Generator, matmul, scope, tensor, type Backend } from '../../src/index.js';
-import { js32, js64, wasmBackends } from '../helpers/backends.js';
+import { js32, js64, threadCounts, wasmBackends } from '../helpers/backends.js';
 
 const backends: Backend[] = [...wasmBackends, js32, js64];
 const tolerance = (b: Backend) => (b.dtype === 'float64' ? 1e-12 : 1e-5);
@@ -124,6 +124,8 @@ describe('matmul kernel: every transpose form, with and without accumulate, agai
     expect(kinds).toEqual(expect.arrayContaining(['wasm-simd', 'wasm-scalar', 'js-float32', 'js-float64']));
     // npm run test:relaxed sets SUBGRAD_RELAXED=1 and runs the workers with relaxed SIMD enabled.
     if (process.env.SUBGRAD_RELAXED === '1') expect(kinds).toContain('wasm-relaxed');
+    // npm run test:threads: every Wasm backend is threaded, with each count asked for.
+    if (threadCounts.length > 0) expect(wasmBackends.map((b) => b.threads)).toEqual(wasmBackends.map((_, i) => threadCounts[i % threadCounts.length]));
   });
 
   it.each([
