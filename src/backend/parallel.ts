@@ -13,8 +13,10 @@ import type { Pool } from './pool.js';
 
 /**
  * Work below which a call stays on the calling thread, in elements (matmul:
- * multiply-adds), where splitting it saved time on 2 threads with workers
- * awake (bench/threads.ts --thresholds). Scaled by createBackend({ threadThreshold }).
+ * multiply-adds): about 10 µs of one thread's time, five round trips with the
+ * workers awake. `npm run bench:threads -- --thresholds` prints where splits
+ * pay per family; on this shared machine they did not show (docs/threads.md).
+ * Scaled by createBackend({ threadThreshold }).
  */
 const MIN_WORK = {
   /** Memory-bound maps and copies. */
@@ -139,6 +141,7 @@ export function parallelKernels(exports: KernelExports, memory: Memory, e: numbe
   }
 
   return {
+    // scatterAddRows, pick, pickBackward and oneHot are small: never split.
     ...k,
     firstNonFinite(x, n) {
       const parts = partsFor(n, MIN_WORK.copy);
