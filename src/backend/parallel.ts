@@ -68,8 +68,9 @@ export function parallelKernels(exports: KernelExports, memory: Memory, e: numbe
    * args(from, to, part) gives a range's arguments. Returns each part's result.
    */
   function spread(name: keyof KernelExports, count: number, align: number, parts: number, args: (from: number, to: number, part: number) => Args): number[] {
-    if (parts === 1) return [(k[name] as (...a: number[]) => number)(...args(0, count, 0))];
-    const b = bounds(count, parts, align);
+    const b = parts === 1 ? [0, count] : bounds(count, parts, align);
+    // One range (or nothing to split): the calling thread computes it without waking anyone.
+    if (b[1] === count) return [(k[name] as (...a: number[]) => number)(...args(0, count, 0))];
     return pool!.run(name, b.slice(0, parts).map((from, i) => (from < b[i + 1] ? args(from, b[i + 1], i) : null)));
   }
 

@@ -4,16 +4,21 @@
 // ones of every variant and count, splitting every call (threadThreshold 0)
 // so that the smallest sizes cross thread boundaries too.
 import '../../src/node/index.js'; // worker_threads for the threaded backends
-import { createBackend, type Backend, type KernelVariant } from '../../src/index.js';
+import { createBackend, type Backend, type InitOptions, type KernelVariant } from '../../src/index.js';
 import { supportedVariants } from '../../src/backend/wasm.js';
 
 export const wasmVariants: KernelVariant[] = supportedVariants();
 export const threadCounts: number[] = (process.env.SUBGRAD_THREADS ?? '').split(',').filter(Boolean).map(Number);
-export const wasmBackends: Backend[] = wasmVariants.flatMap((kernels) =>
-  threadCounts.length === 0
-    ? [createBackend({ backend: 'wasm', kernels })]
-    : threadCounts.map((threads) => createBackend({ backend: 'wasm', kernels, threads, threadThreshold: 0 })),
-);
+
+/** A Wasm backend of every variant (of every thread count under SUBGRAD_THREADS), with `options`. */
+export function wasmBackendsWith(options: InitOptions = {}): Backend[] {
+  return wasmVariants.flatMap((kernels) =>
+    threadCounts.length === 0
+      ? [createBackend({ backend: 'wasm', kernels, ...options })]
+      : threadCounts.map((threads) => createBackend({ backend: 'wasm', kernels, threads, threadThreshold: 0, ...options })),
+  );
+}
+export const wasmBackends: Backend[] = wasmBackendsWith();
 export const js32 = createBackend({ backend: 'js', dtype: 'float32' });
 export const js64 = createBackend({ backend: 'js', dtype: 'float64' });
 
