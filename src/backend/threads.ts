@@ -19,6 +19,9 @@ export function setWorkerHost(host: WorkerHost): void {
   registered = host;
 }
 
+/** The Blob URL of the Web Workers' code, made once. */
+let workerUrl: string | null = null;
+
 /** Web Workers running the pool's code from a Blob URL: nothing to serve or locate. */
 const webWorkers: WorkerHost = {
   name: 'Web Workers',
@@ -26,7 +29,8 @@ const webWorkers: WorkerHost = {
   startsWhileBlocked: false,
   spawn(serve: string): PoolWorker {
     const source = `${serve}\nself.onmessage = (e) => { self.onmessage = null; serve(e.data); };`;
-    return new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+    workerUrl ??= URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    return new Worker(workerUrl);
   },
 };
 
