@@ -39,10 +39,10 @@ for (const [name, { outFile }] of Object.entries(targets)) {
 }
 writeFileSync('src/backend/probes.generated.ts', [
   GENERATED,
-  `import type { KernelVariant } from './backend.js';`,
+  `import type { KernelBuild } from './variants.js';`,
   '',
-  '/** Per variant, base64 of the smallest module that needs every feature its kernels are compiled with. */',
-  'export const probes: Readonly<Record<KernelVariant, string>> = {',
+  '/** Per build, base64 of the smallest module that needs every feature its kernels are compiled with. */',
+  'export const probes: Readonly<Record<KernelBuild, string>> = {',
   ...probes,
   '};',
   '',

@@ -7,7 +7,7 @@ export { gatherRows, scatterAddRows, pick, pickBackward, oneHot } from './indexi
 export { matmul, matmulWorkBytes } from './matmul';
 export { sgd, adagrad, rmsprop, adadelta, adam, firstNonFinite } from './optim';
 export {
-  softmaxXentSparse, softmaxXentSparseBackward, softmaxXentDense, softmaxXentDenseBackward, bceWithLogits, bceWithLogitsBackward,
+  softmaxXentSparse, softmaxXentSparseBackward, softmaxXentDense, softmaxXentDenseBackward, bceWithLogits, bceWithLogitsBackward, sumPartials,
 } from './softmax_xent';
 
 /** First byte past the module's static data: where the JS-side heap may start. */

@@ -1,5 +1,7 @@
 // C = op(A) · op(B) (+ C when accumulating). A is m×k (k×m when transA),
-// B is k×n (n×k when transB), C is m×n, all row-major and contiguous.
+// B is k×n (n×k when transB), C is m×n, all row-major with leading
+// dimensions (row pitches, in elements) lda, ldb and ldc, so a call can
+// compute one panel of a larger product (src/backend/parallel.ts).
 //
 // Goto/BLIS blocking. B is packed KC×NC at a time into NR-wide panels and A
 // MC×KC at a time into MR-tall panels, both depth-major, so the microkernel
@@ -31,23 +33,23 @@ export function matmulWorkBytes(): i32 {
 }
 
 export function matmul(
-  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, lda: i32, ldb: i32, ldc: i32,
   transA: i32, transB: i32, accumulate: i32, work: usize,
 ): void {
   if (m <= 0 || n <= 0) return;
+  const pitch = <usize>ldc << 2;
   if (k <= 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>m * <usize>n << 2);
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * pitch, 0, <usize>n << 2);
     return;
   }
   // Element strides of A along (row i, depth p) and of B along (depth p, column j).
-  const sAi: i32 = transA ? 1 : k;
-  const sAp: i32 = transA ? m : 1;
-  const sBp: i32 = transB ? 1 : n;
-  const sBj: i32 = transB ? k : 1;
+  const sAi: i32 = transA ? 1 : lda;
+  const sAp: i32 = transA ? lda : 1;
+  const sBp: i32 = transB ? 1 : ldb;
+  const sBj: i32 = transB ? ldb : 1;
   const packedA = work;
   const packedB = work + A_BYTES;
   const tile = packedB + B_BYTES;
-  const ldc = <usize>n << 2;
   // Equal depth blocks (784 → 4×196, not 3×256 + 16): no short block whose C traffic outweighs its work.
   const kBlocks = (k + KC - 1) / KC;
   const kcStep = (k + kBlocks - 1) / kBlocks;
@@ -72,12 +74,12 @@ export function matmul(
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const aPanel = packedA + (<usize>(ir * kc) << 2);
-            const cTile = c + (<usize>((ic + ir) * n + jc + jr) << 2);
+            const cTile = c + <usize>(ic + ir) * pitch + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
-              microkernel(kc, aPanel, bPanel, cTile, ldc, add);
+              microkernel(kc, aPanel, bPanel, cTile, pitch, add);
             } else {
               microkernel(kc, aPanel, bPanel, tile, NR << 2, false);
-              mergeTile(tile, cTile, ldc, mr, nr, add);
+              mergeTile(tile, cTile, pitch, mr, nr, add);
             }
           }
         }

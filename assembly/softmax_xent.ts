@@ -2,10 +2,13 @@
 // max, exponentials and log-sum-exp while the row sits in cache, writes the
 // loss, the row's log-sum-exp and its softmax (what backward needs), and
 // backward writes (softmax - target) · upstream · scale in one pass with no
-// exp. BCE with logits likewise, per element. `total` 1 writes
-// scale · (sum of the losses) to out[0], 0 writes scale · loss per row (per
-// element for BCE). Upstream g is read at r · gStride (per element for BCE):
-// stride 0 for a reduced loss, 1 for 'none'.
+// exp. BCE with logits likewise, per element. `chunk` 0 writes scale · loss
+// per row (per element for BCE); chunk c > 0 sums the losses of every c rows
+// and writes each sum, unscaled, as the next f64 of out: partial sums that
+// sumPartials folds in order into a total. src/backend/parallel.ts chooses c
+// by size alone, so any split of the rows into whole chunks gives the same
+// total. Upstream g is read at r · gStride (per element for BCE): stride 0
+// for a reduced loss, 1 for 'none'.
 //
 // Rows of n >= 4 end with one vector overlapping the previous one: lanes
 // already counted are masked out of sums, and stores write the same values
@@ -163,17 +166,30 @@ const TAIL_MASKS = memory.data<i32>([0, 0, 0, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, -
   }
 }
 
-/** One loss: added to the running sum when `total`, else written scaled to out[i]. */
+/**
+ * The running sum after row r of `rows` in chunk mode: written as chunk
+ * r / chunk's partial (and restarted) when that chunk or the rows end.
+ */
 // @ts-ignore: decorator
-@inline function emit(out: usize, i: i32, loss: f32, scale: f32, total: i32, sum: f64): f64 {
-  if (total) return sum + loss;
-  store<f32>(at(out, i), loss * scale);
-  return sum;
+@inline function flush(out: usize, r: i32, rows: i32, chunk: i32, sum: f64): f64 {
+  if (r % chunk != chunk - 1 && r != rows - 1) return sum;
+  store<f64>(out + (<usize>(r / chunk) << 3), sum);
+  return 0;
 }
 
+/** Row r's loss: into the running sum in chunk mode, else scaled to out[r]. */
 // @ts-ignore: decorator
-@inline function finish(out: usize, sum: f64, scale: f32, total: i32): void {
-  if (total) store<f32>(out, <f32>sum * scale);
+@inline function emit(out: usize, r: i32, rows: i32, loss: f32, scale: f32, chunk: i32, sum: f64): f64 {
+  if (chunk) return flush(out, r, rows, chunk, sum + loss);
+  store<f32>(at(out, r), loss * scale);
+  return 0;
+}
+
+/** out[0] = scale · the sum of count f64 partials, added in order: a chunked loss's total. */
+export function sumPartials(partials: usize, count: i32, scale: f32, out: usize): void {
+  let sum: f64 = 0;
+  for (let i = 0; i < count; i++) sum += load<f64>(partials + (<usize>i << 3));
+  store<f32>(out, <f32>sum * scale);
 }
 
 /** Writes the row's softmax to p and its log-sum-exp m + ln s to lse, s = Σ e^(x_j - m); returns ln s. */
@@ -193,7 +209,7 @@ const TAIL_MASKS = memory.data<i32>([0, 0, 0, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, -
  * A negative label marks an ignored row (ignoreIndex): loss 0, gradient 0.
  */
 export function softmaxXentSparse(
-  x: usize, labels: usize, lse: usize, probs: usize, out: usize, rows: i32, cols: i32, smoothing: f32, scale: f32, total: i32,
+  x: usize, labels: usize, lse: usize, probs: usize, out: usize, rows: i32, cols: i32, smoothing: f32, scale: f32, chunk: i32,
 ): void {
   let sum: f64 = 0;
   for (let r = 0; r < rows; r++) {
@@ -207,9 +223,8 @@ export function softmaxXentSparse(
       loss = ls + (1 - smoothing) * (m - load<f32>(at(row, label)));
       if (smoothing != 0) loss += (smoothing / <f32>cols) * weightedGap(0, row, cols, m);
     }
-    sum = emit(out, r, loss, scale, total, sum);
+    sum = emit(out, r, rows, loss, scale, chunk, sum);
   }
-  finish(out, sum, scale, total);
 }
 
 /** dx = (softmax - target) · g[r · gStride] · scale, the target as in softmaxXentSparse (0 for an ignored row). */
@@ -232,7 +247,7 @@ export function softmaxXentSparseBackward(
 
 /** Dense targets t (any non-negative rows): loss = T ln s + Σ t_j (m - x_j), T = Σ t_j. */
 export function softmaxXentDense(
-  x: usize, t: usize, lse: usize, probs: usize, out: usize, rows: i32, cols: i32, scale: f32, total: i32,
+  x: usize, t: usize, lse: usize, probs: usize, out: usize, rows: i32, cols: i32, scale: f32, chunk: i32,
 ): void {
   let sum: f64 = 0;
   for (let r = 0; r < rows; r++) {
@@ -240,9 +255,8 @@ export function softmaxXentDense(
     const m = rowMax(x + offset, cols);
     const ls = softmaxRow(x + offset, probs + offset, at(lse, r), cols, m);
     const loss = rowSum(t + offset, cols) * ls + weightedGap(t + offset, x + offset, cols, m);
-    sum = emit(out, r, loss, scale, total, sum);
+    sum = emit(out, r, rows, loss, scale, chunk, sum);
   }
-  finish(out, sum, scale, total);
 }
 
 /** dx = (softmax · T - t) · g[r · gStride] · scale. */
@@ -294,7 +308,7 @@ export function softmaxXentDenseBackward(
 }
 
 export function bceWithLogits(
-  x: usize, y: usize, posWeight: usize, out: usize, rows: i32, cols: i32, scale: f32, total: i32,
+  x: usize, y: usize, posWeight: usize, out: usize, rows: i32, cols: i32, scale: f32, chunk: i32,
 ): void {
   let sum: f64 = 0;
   for (let r = 0; r < rows; r++) {
@@ -308,22 +322,23 @@ export function bceWithLogits(
           const j = min(c, cols - 4);
           const o = offset + (<usize>j << 2);
           const l = bceVector(v128.load(x + o), v128.load(y + o), v128.load(at(posWeight, j)));
-          if (total) acc = f32x4.add(acc, j == c ? l : v128.and(l, tailMask(cols)));
+          if (chunk) acc = f32x4.add(acc, j == c ? l : v128.and(l, tailMask(cols)));
           else v128.store(out + o, f32x4.mul(l, sv));
           c += 4;
           if (j == cols - 4) break;
         }
-        sum += hsum(acc);
+        if (chunk) sum = flush(out, r, rows, chunk, sum + hsum(acc));
         continue;
       }
     }
     for (; c < cols; c++) {
       const o = offset + (<usize>c << 2);
       const l = bceScalar(load<f32>(x + o), load<f32>(y + o), load<f32>(at(posWeight, c)));
-      sum = emit(out, r * cols + c, l, scale, total, sum);
+      if (chunk) sum += l;
+      else store<f32>(out + o, l * scale);
     }
+    if (chunk) sum = flush(out, r, rows, chunk, sum);
   }
-  finish(out, sum, scale, total);
 }
 
 /** dx = d loss / dx · g[i · gStride] · scale for element i. */

@@ -2,7 +2,7 @@
 // without the kernel binaries: `await init()` imports the variant it picks,
 // so a bundle carries only that one (the package's entry for bundlers and
 // browsers). src/index.ts is the same API with every variant inlined.
-export { init, initSync, createBackend, backendInfo, getBackend, memoryStats } from './runtime.js';
+export { init, initSync, createBackend, createBackendAsync, backendInfo, getBackend, memoryStats } from './runtime.js';
 export type { InitOptions, BackendInfo } from './runtime.js';
 export type { Backend, BackendName, KernelVariant, FloatDType } from './backend/backend.js';
 export type { MemoryStats } from './backend/memory.js';

@@ -12,6 +12,7 @@ import {
   unsupportedReason,
 } from './backend/wasm.js';
 import { checkBackend, checkInteger, checkNumber, checkOneOf, checkOptions } from './check.js';
+import { createThreadedBackend, createThreadedBackendSync, planThreads, type ThreadPlan, type ThreadsOption } from './backend/threads.js';
 import { ArgumentError, BackendError } from './errors.js';
 
 export interface InitOptions {
@@ -35,6 +36,15 @@ export interface InitOptions {
    * when the bytes are freed; an overwrite throws. Default 0 (off).
    */
   guardBytes?: number;
+  /**
+   * Threads the Wasm kernels run on, the calling thread included (default 1):
+   * a count, or 'auto' for every available core (Node: through the Node
+   * entry; browsers: only on cross-origin isolated pages). Results are
+   * bit-identical for any count (docs/threads.md).
+   */
+  threads?: ThreadsOption;
+  /** Scales the measured sizes below which a kernel call stays on the calling thread (default 1; 0 splits every call). */
+  threadThreshold?: number;
 }
 
 export interface BackendInfo {
@@ -45,9 +55,13 @@ export interface BackendInfo {
   supported: KernelVariant[];
   /** Why this backend and variant were chosen. */
   reason: string;
+  /** Threads the kernels run on, the calling thread included. */
+  threads: number;
+  /** Why that many (e.g. "page is not cross-origin isolated …: 1 thread"). */
+  threadsReason: string;
 }
 
-const OPTIONS: readonly (keyof InitOptions)[] = ['backend', 'kernels', 'dtype', 'maxMemoryMB', 'fallback', 'guardBytes'];
+const OPTIONS: readonly (keyof InitOptions)[] = ['backend', 'kernels', 'dtype', 'maxMemoryMB', 'fallback', 'guardBytes', 'threads', 'threadThreshold'];
 
 interface Plan {
   name: BackendName;
@@ -57,6 +71,7 @@ interface Plan {
   memory: MemoryOptions;
   fallback?: 'js';
   reason: string;
+  threads: ThreadPlan;
 }
 
 /** Why a better variant than the chosen one was passed over. */
@@ -84,7 +99,8 @@ function plan(options: InitOptions, op: string, sync: boolean): Plan {
   const maxBytes = Math.min(Math.floor((o.maxMemoryMB ?? 4096) * 16) * PAGE_BYTES, MAX_WASM_BYTES);
   const supported = supportedVariants();
   const name = o.backend ?? (supported.length > 0 ? 'wasm' : 'js');
-  const base = { name, dtype: o.dtype ?? 'float32', maxBytes, memory: { guardBytes: o.guardBytes ?? 0 }, fallback: o.fallback };
+  const threads = planThreads(op, o.threads, o.threadThreshold, name);
+  const base = { name, dtype: o.dtype ?? 'float32', maxBytes, memory: { guardBytes: o.guardBytes ?? 0 }, fallback: o.fallback, threads };
   if (name === 'js') {
     if (o.kernels) throw new ArgumentError(op, `kernels '${o.kernels}' applies to the wasm backend only`);
     const reason = o.backend ? 'js backend requested' : 'no WebAssembly in this runtime: js reference backend';
@@ -114,15 +130,22 @@ interface Started {
 /** The js backend instead of a wasm backend that could not start, when the options ask for it. */
 function fallBack(p: Plan, e: unknown): Started {
   if (p.fallback !== 'js' || !(e instanceof BackendError)) throw e;
-  const js: Plan = { ...p, name: 'js', variant: 'reference', reason: `fallback 'js' because the wasm backend cannot start: ${e.message}` };
+  const js: Plan = {
+    ...p, name: 'js', variant: 'reference', reason: `fallback 'js' because the wasm backend cannot start: ${e.message}`,
+    threads: { ...p.threads, count: 1, reason: 'the js backend runs on 1 thread', host: null },
+  };
   return { backend: jsBackend(js), plan: js };
 }
 
 function startSync(options: InitOptions, op: string): Started {
   const p = plan(options, op, true);
   if (p.name === 'js') return { backend: jsBackend(p), plan: p };
+  const variant = p.variant as KernelVariant;
   try {
-    return { backend: createWasmBackendSync(op, p.variant as KernelVariant, p.maxBytes, p.memory), plan: p };
+    const backend = p.threads.count > 1
+      ? createThreadedBackendSync(variant, p.maxBytes, p.memory, p.threads)
+      : createWasmBackendSync(op, variant, p.maxBytes, p.memory);
+    return { backend, plan: p };
   } catch (e) {
     return fallBack(p, e);
   }
@@ -131,8 +154,12 @@ function startSync(options: InitOptions, op: string): Started {
 async function start(options: InitOptions, op: string): Promise<Started> {
   const p = plan(options, op, false);
   if (p.name === 'js') return { backend: jsBackend(p), plan: p };
+  const variant = p.variant as KernelVariant;
   try {
-    return { backend: await createWasmBackend(op, p.variant as KernelVariant, p.maxBytes, p.memory), plan: p };
+    const backend = p.threads.count > 1
+      ? await createThreadedBackend(variant, p.maxBytes, p.memory, p.threads)
+      : await createWasmBackend(op, variant, p.maxBytes, p.memory);
+    return { backend, plan: p };
   } catch (e) {
     return fallBack(p, e);
   }
@@ -145,6 +172,8 @@ function activate({ backend, plan: p }: Started): BackendInfo {
     dtype: p.dtype,
     supported: supportedVariants(),
     reason: p.reason,
+    threads: backend.threads,
+    threadsReason: p.threads.reason,
   };
   active = { backend, info };
   return info;
@@ -153,9 +182,16 @@ function activate({ backend, plan: p }: Started): BackendInfo {
 /**
  * Creates a backend without making it the default (e.g. js float64 for
  * gradient checks). A wasm backend needs its variant loaded: see init().
+ * With threads it blocks until the workers are up (Node); browsers need
+ * createBackendAsync.
  */
 export function createBackend(options: InitOptions = {}): Backend {
   return startSync(options, 'createBackend').backend;
+}
+
+/** createBackend that loads the kernels it needs and waits for worker threads without blocking: the way to threads in a browser. */
+export async function createBackendAsync(options: InitOptions = {}): Promise<Backend> {
+  return (await start(options, 'createBackendAsync')).backend;
 }
 
 /**

@@ -17,7 +17,7 @@
 // collection frees host bytes; see docs/memory.md for the cost).
 import type { Backend } from './backend/backend.js';
 import type { ArenaMark, Memory } from './backend/memory.js';
-import { ArgumentError, ReleasedTensorError } from './errors.js';
+import { ArgumentError, BackendError, ReleasedTensorError } from './errors.js';
 
 export type Home = 'arena' | 'scoped' | 'owned' | 'host' | 'view';
 
@@ -55,6 +55,7 @@ export class Storage {
     readonly backend: Backend,
     home: Home,
   ) {
+    if (backend.disposed) throw disposedBackend('alloc', backend);
     this.home = home;
   }
 
@@ -66,6 +67,7 @@ export class Storage {
   }
 
   assertAlive(op: string): void {
+    if (this.backend.disposed) throw disposedBackend(op, this.backend);
     if (this.alive) return;
     throw new ReleasedTensorError(op, this.deathReason());
   }
@@ -97,7 +99,7 @@ export class Storage {
    * A host storage is staged (copied into linear memory) on first use.
    */
   get ptr(): number {
-    if (!this.alive) this.assertAlive('read');
+    if (!this.alive || this.backend.disposed) this.assertAlive('read');
     if (this.home === 'view') return this.base!.ptr + this.offset;
     if (this.home === 'host') return this.stage();
     return this.addr;
@@ -346,6 +348,10 @@ export class Storage {
     if (base.home === 'host') return Storage.host(leaf.backend, bytes);
     return Storage.owned(leaf.backend, bytes);
   }
+}
+
+function disposedBackend(op: string, backend: Backend): BackendError {
+  return new BackendError(op, `the tensor's backend (${backend.label}) was disposed; make tensors on a live backend`);
 }
 
 /** Host bytes above the backend's maximum are refused as linear memory would refuse them. */

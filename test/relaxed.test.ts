@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { probes } from '../src/backend/probes.generated.js';
-import { decodeBase64, loadedBinary } from '../src/backend/variants.js';
+import { buildOf, decodeBase64, loadedBinary } from '../src/backend/variants.js';
 import { VARIANTS } from '../src/backend/wasm.js';
 import { wasmVariants } from './helpers/backends.js';
 
@@ -16,12 +16,13 @@ describe('kernel variants', () => {
     expect(wasmVariants[0]).toBe('relaxed');
   });
 
-  it('each variant is an asconfig.json target, and its probe validates exactly where its kernels do', () => {
-    expect(Object.keys(JSON.parse(readFileSync('asconfig.json', 'utf8')).targets)).toEqual(VARIANTS);
-    for (const v of VARIANTS) {
-      const probe = decodeBase64(probes[v]);
+  it('each variant and its shared-memory build are asconfig.json targets, and each probe validates exactly where its kernels do', () => {
+    const builds = [...VARIANTS, ...VARIANTS.map((v) => buildOf(v, true))];
+    expect(Object.keys(JSON.parse(readFileSync('asconfig.json', 'utf8')).targets)).toEqual(builds);
+    for (const b of builds) {
+      const probe = decodeBase64(probes[b]);
       expect(probe.length).toBeLessThan(256);
-      expect([v, WebAssembly.validate(probe)]).toEqual([v, WebAssembly.validate(loadedBinary(v))]);
+      expect([b, WebAssembly.validate(probe)]).toEqual([b, WebAssembly.validate(loadedBinary(b))]);
     }
   });
 });

@@ -1,12 +1,18 @@
-// The backend seam: every numeric kernel, on byte offsets into the backend's
-// linear memory. assembly/ implements it for Wasm (f32), src/backend/js/ as
-// plain loops (f32 or f64). Same names, same argument order, so the Wasm
-// exports object *is* a Kernels. Strides are in elements; flags are 0 or 1.
+// The backend seam, in two layers. KernelExports: every numeric kernel as a
+// plain function on byte offsets into the backend's linear memory; assembly/
+// implements it for Wasm (f32), src/backend/js/ as plain loops (f32 or f64),
+// with the same names and argument order, so the Wasm exports object *is* a
+// KernelExports. Kernels: what ops call, over whole operands;
+// src/backend/parallel.ts implements it on a KernelExports by choosing ranges
+// (and threads). The two differ only where a range needs more than offset
+// pointers: matmul's leading dimensions and scratch, and the loss totals,
+// which the exports write as chunk partial sums. Strides are in elements;
+// flags are 0 or 1.
 import type { Binary, Reduce, Unary } from './opcodes.js';
 
 type Ptr = number;
 
-export interface Kernels {
+export interface KernelExports {
   fill(out: Ptr, n: number, value: number): void;
   unary(op: Unary, x: Ptr, out: Ptr, n: number, p: number, q: number): void;
   binary(op: Binary, a: Ptr, b: Ptr, out: Ptr, n: number): void;
@@ -37,16 +43,18 @@ export interface Kernels {
   pick(x: Ptr, labels: Ptr, out: Ptr, rows: number, cols: number): void;
   pickBackward(g: Ptr, labels: Ptr, dx: Ptr, rows: number, cols: number): void;
   oneHot(labels: Ptr, out: Ptr, rows: number, classes: number): void;
+  /** C = op(A)·op(B) (+ C), each operand row-major with a leading dimension (row pitch in elements). */
   matmul(
-    a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number,
+    a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, lda: number, ldb: number, ldc: number,
     transA: number, transB: number, accumulate: number, work: Ptr,
   ): void;
-  /** Bytes of scratch space matmul needs for packed panels. */
+  /** Bytes of scratch space one matmul call needs for packed panels. */
   matmulWorkBytes(): number;
   // Optimizer updates (assembly/optim.ts): one fused pass over n parameters,
   // their gradients and state; `flags` are OptimFlag bits. Constants derived
   // from hyper-parameters (rest = 1 − α, 1 − ρ, 1 − β) are passed in, formed in
-  // float64 by the caller. Float32 backends store subnormal state as 0.
+  // float64 by the caller. Float32 backends store subnormal state as 0; a state
+  // pointer the flags leave unused may be 0.
   sgd(
     p: Ptr, g: Ptr, buf: Ptr, n: number,
     gradSign: number, weightDecay: number, bufDecay: number, bufGrad: number, stepGrad: number, stepBuf: number,
@@ -67,20 +75,36 @@ export interface Kernels {
   ): void;
   /** Index of the first NaN or infinite value of x[0..n), or -1. */
   firstNonFinite(x: Ptr, n: number): number;
-  // Fused losses from logits (assembly/softmax_xent.ts): `total` 1 writes
-  // scale · Σ loss to out[0], 0 writes scale · loss per row (per element for
-  // BCE); forward keeps each row's log-sum-exp in lse and its softmax in
-  // probs for backward; upstream g is read with stride gStride (0: one value).
+  // Fused losses from logits (assembly/softmax_xent.ts): `chunk` 0 writes
+  // scale · loss per row (per element for BCE); chunk c > 0 writes the
+  // unscaled sum of every c rows' losses as the next f64 of out, for
+  // sumPartials. Forward keeps each row's log-sum-exp in lse and its softmax
+  // in probs for backward; upstream g is read with stride gStride (0: one value).
   softmaxXentSparse(
-    x: Ptr, labels: Ptr, lse: Ptr, probs: Ptr, out: Ptr, rows: number, cols: number, smoothing: number, scale: number, total: number,
+    x: Ptr, labels: Ptr, lse: Ptr, probs: Ptr, out: Ptr, rows: number, cols: number, smoothing: number, scale: number, chunk: number,
   ): void;
   softmaxXentSparseBackward(
     probs: Ptr, labels: Ptr, g: Ptr, gStride: number, dx: Ptr, rows: number, cols: number, smoothing: number, scale: number,
   ): void;
-  softmaxXentDense(x: Ptr, t: Ptr, lse: Ptr, probs: Ptr, out: Ptr, rows: number, cols: number, scale: number, total: number): void;
+  softmaxXentDense(x: Ptr, t: Ptr, lse: Ptr, probs: Ptr, out: Ptr, rows: number, cols: number, scale: number, chunk: number): void;
   softmaxXentDenseBackward(probs: Ptr, t: Ptr, g: Ptr, gStride: number, dx: Ptr, rows: number, cols: number, scale: number): void;
-  bceWithLogits(x: Ptr, y: Ptr, posWeight: Ptr, out: Ptr, rows: number, cols: number, scale: number, total: number): void;
+  bceWithLogits(x: Ptr, y: Ptr, posWeight: Ptr, out: Ptr, rows: number, cols: number, scale: number, chunk: number): void;
   bceWithLogitsBackward(
     x: Ptr, y: Ptr, posWeight: Ptr, g: Ptr, gStride: number, dx: Ptr, rows: number, cols: number, scale: number,
   ): void;
+  /** out[0] = scale · the sum of `count` f64 partials, added in order. */
+  sumPartials(partials: Ptr, count: number, scale: number, out: Ptr): void;
+}
+
+type Split = 'matmul' | 'matmulWorkBytes' | 'softmaxXentSparse' | 'softmaxXentDense' | 'bceWithLogits' | 'sumPartials';
+
+export interface Kernels extends Omit<KernelExports, Split> {
+  /** C = op(A)·op(B) (+ C when accumulating); A is m×k (k×m when transA), B k×n (n×k when transB), C m×n, all contiguous. */
+  matmul(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, transA: number, transB: number, accumulate: number): void;
+  // `total` 1 writes scale · Σ loss to out[0], 0 writes scale · loss per row (per element for BCE).
+  softmaxXentSparse(
+    x: Ptr, labels: Ptr, lse: Ptr, probs: Ptr, out: Ptr, rows: number, cols: number, smoothing: number, scale: number, total: number,
+  ): void;
+  softmaxXentDense(x: Ptr, t: Ptr, lse: Ptr, probs: Ptr, out: Ptr, rows: number, cols: number, scale: number, total: number): void;
+  bceWithLogits(x: Ptr, y: Ptr, posWeight: Ptr, out: Ptr, rows: number, cols: number, scale: number, total: number): void;
 }

@@ -16,7 +16,7 @@ export function mm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tens
   }
   const out = empty([m, n], a.backend, a.dtype);
   const bk = a.backend;
-  bk.kernels.matmul(a.ptr, b.ptr, out.ptr, m, k, n, transA ? 1 : 0, transB ? 1 : 0, 0, bk.matmulWork);
+  bk.kernels.matmul(a.ptr, b.ptr, out.ptr, m, k, n, transA ? 1 : 0, transB ? 1 : 0, 0);
   return out;
 }
 
@@ -45,7 +45,7 @@ function batched(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
   for (let i = 0; i < B; i++) {
     bk.kernels.matmul(
       a.ptr + i * a1 * a2 * e, b.ptr + i * b1 * b2 * e, out.ptr + i * m * n * e,
-      m, k, n, transA ? 1 : 0, transB ? 1 : 0, 0, bk.matmulWork,
+      m, k, n, transA ? 1 : 0, transB ? 1 : 0, 0,
     );
   }
   return out;

@@ -35,26 +35,37 @@ function plan(x: Tensor, axis: Axis, keepdims: boolean, name: string): Reduction
   return { axes, kept, shape };
 }
 
+/** out = the reduction of x viewed as [outer, len, inner] over len (no graph). */
+function reduceInto(kind: Reduce, x: Tensor, out: Tensor, outer: number, len: number, inner: number): void {
+  const k = x.backend.kernels;
+  if (len === 0) k.fill(out.ptr, out.size, kind === Reduce.Sum ? 0 : kind === Reduce.Max ? -Infinity : Infinity);
+  else k.reduce(kind, x.ptr, out.ptr, outer, len, inner);
+}
+
 /** Kernel-level reduction to the `kept` shape (no graph). */
 function reduceKept(kind: Reduce, x: Tensor, axes: number[]): Tensor {
-  const k = x.backend.kernels;
-  let cur = x;
-  let shape: Shape = x.shape;
-  if (kind === Reduce.Sum && axes.length > 1) {
+  if (axes.length === 0) return x;
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const first = axes[0];
+  const last = axes[axes.length - 1];
+  if (last - first === axes.length - 1) {
+    // Adjacent axes (all of them, say) are one axis of their product: one pass.
+    const out = empty(kept, x.backend, x.dtype);
+    reduceInto(kind, x, out, sizeOf(x.shape.slice(0, first)), sizeOf(x.shape.slice(first, last + 1)), sizeOf(x.shape.slice(last + 1)));
+    return out;
+  }
+  if (kind === Reduce.Sum) {
     // One pass: accumulate into the kept shape with stride 0 on reduced axes.
-    const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const out = full(kept, 0, { backend: x.backend });
     stridedCopy(x, stridesOf(x.shape), out, broadcastStrides(kept, x.shape), x.shape, true);
     return out;
   }
+  let cur = x;
+  let shape: Shape = x.shape;
   for (const a of axes) {
-    const outer = sizeOf(shape.slice(0, a));
-    const len = shape[a];
-    const inner = sizeOf(shape.slice(a + 1));
     shape = shape.map((d, i) => (i === a ? 1 : d));
     const out = empty(shape, x.backend, x.dtype);
-    if (len === 0) k.fill(out.ptr, out.size, kind === Reduce.Sum ? 0 : kind === Reduce.Max ? -Infinity : Infinity);
-    else k.reduce(kind, cur.ptr, out.ptr, outer, len, inner);
+    reduceInto(kind, cur, out, sizeOf(shape.slice(0, a)), cur.shape[a], sizeOf(shape.slice(a + 1)));
     cur = out;
   }
   return cur;

@@ -5,11 +5,11 @@
 // every Wasm variant must agree with the float64 reference.
 import { describe, expect, it } from 'vitest';
 import * as sg from '../../src/index.js';
-import { wasmVariants } from '../helpers/backends.js';
+import { wasmBackendsWith } from '../helpers/backends.js';
 
 const guarded = {
   reference: sg.createBackend({ backend: 'js', dtype: 'float64', guardBytes: 64 }),
-  wasm: wasmVariants.map((kernels) => sg.createBackend({ backend: 'wasm', kernels, guardBytes: 64 })),
+  wasm: wasmBackendsWith({ guardBytes: 64 }),
 };
 
 type Case = { name: string; shapes: number[][]; fn: (...xs: sg.Tensor[]) => sg.Tensor; positive?: boolean };

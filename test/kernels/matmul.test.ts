@@ -7,7 +7,7 @@
 // that cancel to near zero are held to the size of their terms, not to zero.
 import { describe, expect, it } from 'vitest';
 import { Generator, matmul, scope, tensor, type Backend } from '../../src/index.js';
-import { js32, js64, wasmBackends } from '../helpers/backends.js';
+import { js32, js64, threadCounts, wasmBackends } from '../helpers/backends.js';
 
 const backends: Backend[] = [...wasmBackends, js32, js64];
 const tolerance = (b: Backend) => (b.dtype === 'float64' ? 1e-12 : 1e-5);
@@ -79,7 +79,7 @@ function runKernel(backend: Backend, p: Problem, accumulate: number): { c: Float
     const buf = tensor(flat, [flat.length], { backend });
     const e = backend.bytesPerElement;
     const [pa, pb, pc] = offsets.map((o) => buf.ptr + o * e);
-    backend.kernels.matmul(pa, pb, pc, p.m, p.k, p.n, p.ta, p.tb, accumulate, backend.matmulWork);
+    backend.kernels.matmul(pa, pb, pc, p.m, p.k, p.n, p.ta, p.tb, accumulate);
     const after = buf.data();
     const cStart = offsets[2];
     const outsideIntact = after.every((v, i) => (i >= cStart && i < cStart + p.m * p.n) || v === flat[i]);
@@ -120,10 +120,12 @@ function checkShape(m: number, k: number, n: number): void {
 
 describe('matmul kernel: every transpose form, with and without accumulate, against float64', () => {
   it('runs on every Wasm variant this runtime has and on js float32/float64', () => {
-    const labels = backends.map((b) => b.label);
-    expect(labels).toEqual(expect.arrayContaining(['wasm-simd', 'wasm-scalar', 'js-float32', 'js-float64']));
+    const kinds = backends.map((b) => `${b.name}-${b.name === 'wasm' ? b.variant : b.dtype}`);
+    expect(kinds).toEqual(expect.arrayContaining(['wasm-simd', 'wasm-scalar', 'js-float32', 'js-float64']));
     // npm run test:relaxed sets SUBGRAD_RELAXED=1 and runs the workers with relaxed SIMD enabled.
-    if (process.env.SUBGRAD_RELAXED === '1') expect(labels).toContain('wasm-relaxed');
+    if (process.env.SUBGRAD_RELAXED === '1') expect(kinds).toContain('wasm-relaxed');
+    // npm run test:threads: every Wasm backend is threaded, with each count asked for.
+    if (threadCounts.length > 0) expect(wasmBackends.map((b) => b.threads)).toEqual(wasmBackends.map((_, i) => threadCounts[i % threadCounts.length]));
   });
 
   it.each([

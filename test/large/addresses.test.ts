@@ -1,6 +1,7 @@
 // Addresses past 2^31 and sizes up to the 4 GiB limit, with real linear
 // memory (npm run test:large: needs ~4.5 GiB of address space and ~1 GiB of RAM).
 import { describe, expect, it } from 'vitest';
+import '../../src/node/index.js';
 import * as sg from '../../src/index.js';
 import { js64 } from '../helpers/backends.js';
 
@@ -10,22 +11,23 @@ describe('addresses at and past 2^31', () => {
   const backend = sg.createBackend({ backend: 'wasm' });
   // Untouched filler pages cost address space, not RAM.
   const filler = backend.memory.alloc(2 * GiB + 4096);
+  const g = new sg.Generator(1);
+  const a = Array.from({ length: 33 * 17 }, () => g.normal());
+  const b = Array.from({ length: 17 * 9 }, () => g.normal());
+  const labels = Int32Array.from({ length: 33 }, (_, i) => i % 9);
+  /** A forward and backward whose operands on a Wasm backend all lie past 2^31. */
+  const run = (bk: sg.Backend) =>
+    sg.scope(() => {
+      const x = sg.tensor(a, [33, 17], { backend: bk, requiresGrad: true });
+      const w = sg.tensor(b, [17, 9], { backend: bk, requiresGrad: true });
+      const logits = sg.relu(sg.matmul(x, w));
+      const loss = sg.add(sg.losses.crossEntropy(logits, sg.tensor(labels, undefined, { backend: bk })), sg.sum(sg.square(sg.gather(x, sg.tensor(new Int32Array([3, 0, 3]), undefined, { backend: bk })))));
+      loss.backward();
+      if (bk !== js64) expect(x.ptr).toBeGreaterThan(2 ** 31);
+      return { loss: loss.item(), gx: Array.from(x.grad!.data()), gw: Array.from(w.grad!.data()) };
+    });
 
   it('tensors above 2 GiB read, write and compute exactly as the float64 reference', () => {
-    const g = new sg.Generator(1);
-    const a = Array.from({ length: 33 * 17 }, () => g.normal());
-    const b = Array.from({ length: 17 * 9 }, () => g.normal());
-    const labels = Int32Array.from({ length: 33 }, (_, i) => i % 9);
-    const run = (bk: sg.Backend) =>
-      sg.scope(() => {
-        const x = sg.tensor(a, [33, 17], { backend: bk, requiresGrad: true });
-        const w = sg.tensor(b, [17, 9], { backend: bk, requiresGrad: true });
-        const logits = sg.relu(sg.matmul(x, w));
-        const loss = sg.add(sg.losses.crossEntropy(logits, sg.tensor(labels, undefined, { backend: bk })), sg.sum(sg.square(sg.gather(x, sg.tensor(new Int32Array([3, 0, 3]), undefined, { backend: bk })))));
-        loss.backward();
-        if (bk === backend) expect(x.ptr).toBeGreaterThan(2 ** 31);
-        return { loss: loss.item(), gx: Array.from(x.grad!.data()), gw: Array.from(w.grad!.data()) };
-      });
     const got = run(backend);
     const ref = run(js64);
     expect(got.loss).toBeCloseTo(ref.loss, 4);
@@ -35,6 +37,14 @@ describe('addresses at and past 2^31', () => {
     expect(t.ptr).toBeGreaterThan(2 ** 31);
     expect(Array.from(t.data())).toEqual([2 ** 31 - 1, -5, 7]);
     t.dispose();
+  });
+
+  it('on 2 threads (every call split), above 2 GiB, the same bits as on one', () => {
+    const threaded = sg.createBackend({ backend: 'wasm', threads: 2, threadThreshold: 0 });
+    const far = threaded.memory.alloc(2 * GiB + 4096);
+    expect(run(threaded)).toEqual(run(backend));
+    threaded.memory.freeBlock(far);
+    threaded.dispose();
   });
 
   it('near the 4 GiB maximum a request that crosses it is refused and the backend stays usable', () => {

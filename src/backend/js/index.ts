@@ -1,6 +1,6 @@
 // The js backend's kernels: the readable reference the Wasm kernels are
 // tested against, on Float32 or Float64 storage.
-import type { Kernels } from '../kernels.js';
+import type { KernelExports } from '../kernels.js';
 import type { Memory } from '../memory.js';
 import { elementwiseKernels } from './elementwise.js';
 import { indexingKernels } from './indexing.js';
@@ -10,7 +10,7 @@ import { reduceKernels } from './reduce.js';
 import { softmaxXentKernels } from './softmax_xent.js';
 import { JsViews } from './views.js';
 
-export function jsKernels(memory: Memory, dtype: 'float32' | 'float64'): Kernels {
+export function jsKernels(memory: Memory, dtype: 'float32' | 'float64'): KernelExports {
   const views = new JsViews(memory, dtype);
   return {
     ...elementwiseKernels(views),

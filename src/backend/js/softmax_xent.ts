@@ -32,9 +32,17 @@ export function softmaxXentKernels(v: JsViews) {
     f[(lse / e) + r] = m + ls;
     return { o, m, ls };
   };
-  const emit = (out: number, r: number, loss: number, scale: number, total: number, acc: { sum: number }) => {
-    if (total) acc.sum += loss;
-    else v.f[(out / e) + r] = loss * scale;
+  /** Row r's loss: scaled to out[r], or, with a chunk size, into the sum written as chunk r / chunk's f64 partial when the chunk or the rows end. */
+  const emit = (out: number, r: number, rows: number, loss: number, scale: number, chunk: number, acc: { sum: number }) => {
+    if (!chunk) {
+      v.f[(out / e) + r] = loss * scale;
+      return;
+    }
+    acc.sum += loss;
+    if (r % chunk === chunk - 1 || r === rows - 1) {
+      v.f64[out / 8 + Math.floor(r / chunk)] = acc.sum;
+      acc.sum = 0;
+    }
   };
   /** dx = (a · p - b - c · t) per element of row r (t unused when c is 0). */
   const softmaxGrad = (probs: number, t: number, dx: number, r: number, cols: number, a: number, b: number, c: number) => {
@@ -52,7 +60,7 @@ export function softmaxXentKernels(v: JsViews) {
   return {
     // A negative label marks an ignored row (ignoreIndex): loss 0, gradient 0.
     softmaxXentSparse(
-      x: number, labels: number, lse: number, probs: number, out: number, rows: number, cols: number, smoothing: number, scale: number, total: number,
+      x: number, labels: number, lse: number, probs: number, out: number, rows: number, cols: number, smoothing: number, scale: number, chunk: number,
     ): void {
       const f = v.f;
       const acc = { sum: 0 };
@@ -69,9 +77,8 @@ export function softmaxXentKernels(v: JsViews) {
             loss += (smoothing / cols) * gap;
           }
         }
-        emit(out, r, loss, scale, total, acc);
+        emit(out, r, rows, loss, scale, chunk, acc);
       }
-      if (total) f[v.at(out)] = acc.sum * scale;
     },
     softmaxXentSparseBackward(
       probs: number, labels: number, g: number, gStride: number, dx: number, rows: number, cols: number, smoothing: number, scale: number,
@@ -90,7 +97,7 @@ export function softmaxXentKernels(v: JsViews) {
       }
     },
     softmaxXentDense(
-      x: number, t: number, lse: number, probs: number, out: number, rows: number, cols: number, scale: number, total: number,
+      x: number, t: number, lse: number, probs: number, out: number, rows: number, cols: number, scale: number, chunk: number,
     ): void {
       const f = v.f;
       const acc = { sum: 0 };
@@ -99,9 +106,8 @@ export function softmaxXentKernels(v: JsViews) {
         const to = (t / e) + r * cols;
         let loss = 0;
         for (let j = 0; j < cols; j++) loss += f[to + j] * (ls + m - f[o + j]);
-        emit(out, r, loss, scale, total, acc);
+        emit(out, r, rows, loss, scale, chunk, acc);
       }
-      if (total) f[out / e] = acc.sum * scale;
     },
     softmaxXentDenseBackward(
       probs: number, t: number, g: number, gStride: number, dx: number, rows: number, cols: number, scale: number,
@@ -112,14 +118,19 @@ export function softmaxXentKernels(v: JsViews) {
       }
     },
     bceWithLogits(
-      x: number, y: number, posWeight: number, out: number, rows: number, cols: number, scale: number, total: number,
+      x: number, y: number, posWeight: number, out: number, rows: number, cols: number, scale: number, chunk: number,
     ): void {
       const f = v.f;
       const acc = { sum: 0 };
-      for (let i = 0; i < rows * cols; i++) {
-        emit(out, i, bce(f[(x / e) + i], f[(y / e) + i], f[(posWeight / e) + (i % cols)]), scale, total, acc);
+      for (let r = 0; r < rows; r++) {
+        let loss = 0;
+        for (let i = r * cols; i < (r + 1) * cols; i++) {
+          const l = bce(f[(x / e) + i], f[(y / e) + i], f[(posWeight / e) + (i % cols)]);
+          if (chunk) loss += l;
+          else f[(out / e) + i] = l * scale;
+        }
+        if (chunk) emit(out, r, rows, loss, scale, chunk, acc);
       }
-      if (total) f[out / e] = acc.sum * scale;
     },
     bceWithLogitsBackward(
       x: number, y: number, posWeight: number, g: number, gStride: number, dx: number, rows: number, cols: number, scale: number,
@@ -129,6 +140,11 @@ export function softmaxXentKernels(v: JsViews) {
         const d = bceGrad(f[(x / e) + i], f[(y / e) + i], f[(posWeight / e) + (i % cols)]);
         f[(dx / e) + i] = d * f[(g / e) + i * gStride] * scale;
       }
+    },
+    sumPartials(partials: number, count: number, scale: number, out: number): void {
+      let sum = 0;
+      for (let i = 0; i < count; i++) sum += v.f64[partials / 8 + i];
+      v.f[out / e] = sum * scale;
     },
   };
 }

@@ -4,7 +4,8 @@ import type { Memory } from '../memory.js';
  * What the reference kernels see of memory: the float view (Float32Array or
  * Float64Array, re-derived after growth) with the element size that turns a
  * byte offset into its index (exact division: addresses reach 4 GiB), and the
- * int32 view for labels and indices.
+ * int32 view for labels and indices, and the float64 view for the loss
+ * kernels' partial sums.
  */
 export class JsViews {
   readonly bytes: number;
@@ -19,6 +20,9 @@ export class JsViews {
   }
   get i32(): Int32Array {
     return this.memory.i32;
+  }
+  get f64(): Float64Array {
+    return this.memory.f64;
   }
   /** The index into f of byte offset `ptr` (a division: exact for every offset). */
   at(ptr: number): number {
