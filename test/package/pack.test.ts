@@ -165,17 +165,17 @@ describe('esbuild, platform browser', () => {
   const inputs = (b: Bundle) => Object.keys(b.metafile.inputs);
   const best = () => expectedKernels(process.execPath);
 
-  it("README's app.ts: no Node built-ins; each variant a chunk of its own, loaded by init() alone", async () => {
+  it("README's app.ts: no Node built-ins; each variant and each shared-memory build a chunk of its own, loaded by init() alone", async () => {
     const b = await bundle(project, 'app', snippet('app.ts'), { loader: 'ts' });
     expect(inputs(b).filter((i) => i.startsWith('node:') || !i.includes('node_modules/subgrad/dist/'))).toEqual(['app.ts']);
-    expect(b.chunks.filter((c) => c.lazy).map((c) => c.variants)).toEqual([['relaxed'], ['simd'], ['scalar']]);
+    expect(b.chunks.filter((c) => c.lazy).map((c) => c.variants)).toEqual([['relaxed'], ['simd'], ['scalar'], ['relaxedShared'], ['simdShared'], ['scalarShared']]);
     expect(b.chunks.filter((c) => !c.lazy).flatMap((c) => c.variants)).toEqual([]);
     expect(run(process.execPath, ['out-app/app.js'])).toEqual({ status: 0, stdout: `${PRODUCT} ${best()}\n`, stderr: '' });
   });
 
-  it("'sideEffects' keeps what registers kernels: subgrad/sync carries all three, subgrad/kernels/scalar its own", async () => {
+  it("'sideEffects' keeps what registers kernels: subgrad/sync carries all six builds, subgrad/kernels/scalar its own", async () => {
     const sync = await bundle(project, 'sync', "import { backendInfo, initSync } from 'subgrad/sync';\ninitSync();\nconsole.log(backendInfo().kernels);");
-    expect(sync.chunks.filter((c) => !c.lazy).flatMap((c) => c.variants).sort()).toEqual(['relaxed', 'scalar', 'simd']);
+    expect(sync.chunks.filter((c) => !c.lazy).flatMap((c) => c.variants).sort()).toEqual(['relaxed', 'relaxedShared', 'scalar', 'scalarShared', 'simd', 'simdShared']);
     expect(run(process.execPath, ['out-sync/sync.js']).stdout).toBe(`${best()}\n`);
 
     const one = await bundle(project, 'one', "import 'subgrad/kernels/scalar';\nimport { backendInfo, tensor } from 'subgrad';\ntensor([1]);\nconsole.log(backendInfo().kernels);");
