@@ -15,8 +15,10 @@ export {
   detach, gather, pick, oneHot, defineOp, opTable,
 } from './ops/index.js';
 export type { ReluOptions, Axis, Kink, KinkProbe, CustomOpSpec } from './ops/index.js';
-export { gradcheck, checkBackends } from './gradcheck.js';
-export type { GradcheckOptions, GradcheckReport, GradcheckFailure, BackendComparison } from './gradcheck.js';
+export { gradcheck, checkBackends } from './gradcheck/index.js';
+export type {
+  GradcheckOptions, GradcheckReport, GradcheckFailure, GradcheckKink, GradcheckTest, Coordinate, BackendComparison,
+} from './gradcheck/index.js';
 export * from './errors.js';
 export * as nn from './nn/index.js';
 export * as losses from './losses/index.js';
