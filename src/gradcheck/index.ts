@@ -12,10 +12,12 @@ import { fmt } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { Line, examine } from './differences.js';
 import { checkFull } from './full.js';
+import { declaredKinkFailures } from './probes.js';
 import { Problem, float64, readInput, type Fn } from './problem.js';
 import { num, raiseIfFailed, type GradcheckFailure, type GradcheckReport } from './report.js';
 
 export { checkBackends, type BackendComparison } from './backends.js';
+export { checkKinks, type KinkCheck, type KinkCheckReport } from './probes.js';
 export type { Coordinate, GradcheckFailure, GradcheckKink, GradcheckReport, GradcheckTest } from './report.js';
 
 export interface GradcheckOptions {
@@ -92,6 +94,7 @@ export function gradcheck(fn: Fn, inputs: readonly (Tensor | NestedArray)[], opt
     notes.push(...found.notes);
     report = { ok: false, mode: 'full', maxError: 0, checked: found.checked, failures: found.failures, kinks: found.kinks, zeroInputs: found.zeroInputs, notes, evaluations: 0 };
   }
+  report.failures.push(...declaredKinkFailures(problem.ops));
   report.ok = report.failures.length === 0;
   report.maxError = Math.max(0, ...report.failures.map(excess).filter(Number.isFinite));
   report.evaluations = problem.evaluations;

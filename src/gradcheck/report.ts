@@ -17,7 +17,9 @@ export type GradcheckTest =
   /** f jumps: no derivative exists, and no op in fn declared the jump. */
   | 'discontinuity'
   /** The analytic value is NaN or infinite. */
-  | 'finite';
+  | 'finite'
+  /** A custom op's declared kink probe (see checkKinks). */
+  | 'declared kink';
 
 export interface Coordinate {
   input: number;

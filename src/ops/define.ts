@@ -35,18 +35,20 @@ export interface OpSpec<P> {
 export interface OpInfo {
   name: string;
   kinks: readonly Kink[];
+  /** Defined by the user with defineOp (gradcheck verifies its declared kinks). */
+  custom: boolean;
 }
 
 /** Every declared op, built-in and custom, by name. */
 export const opTable = new Map<string, OpInfo>();
 
-function register(name: string, kinks: readonly Kink[] = []): void {
+function register(name: string, kinks: readonly Kink[] = [], custom = false): void {
   if (opTable.has(name)) throw new ArgumentError('defineOp', `an op named '${name}' already exists`);
-  opTable.set(name, { name, kinks });
+  opTable.set(name, { name, kinks, custom });
 }
 
-export function op<P = undefined>(spec: OpSpec<P>): (inputs: readonly Tensor[], params: P) => Tensor {
-  register(spec.name, spec.kinks);
+export function op<P = undefined>(spec: OpSpec<P>, custom = false): (inputs: readonly Tensor[], params: P) => Tensor {
+  register(spec.name, spec.kinks, custom);
   const { name, forward, vjp } = spec;
   return (inputs, params) => {
     checkInputs(name, inputs);
@@ -86,7 +88,7 @@ export function defineOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
     kinks: spec.kinks,
     forward: (inputs) => spec.forward(...inputs),
     vjp: (g, inputs, out) => spec.vjp(g, inputs, out),
-  });
+  }, true);
   return (...inputs) => {
     inputs.forEach((t, i) => {
       if (!(t instanceof Tensor)) throw new ArgumentError(spec.name, `input ${i} must be a Tensor`);

@@ -1,9 +1,9 @@
 // What gradcheck reports and refuses: the kinks it found with their one-sided
-// slopes, notes, flagged inputs, typed errors for misuse, and the failure
-// report of fast mode re-run in full.
+// slopes, notes, flagged inputs, typed errors for misuse, declared kink
+// probes (checkKinks), and the failure report of fast mode re-run in full.
 import { describe, expect, it } from 'vitest';
 import * as sg from '../../src/index.js';
-import { ArgumentError, BackendError, GradcheckError, type Tensor } from '../../src/index.js';
+import { ArgumentError, BackendError, GradcheckError, type Kink, type Tensor } from '../../src/index.js';
 import { wasmBackends } from '../helpers/backends.js';
 
 describe('the report', () => {
@@ -151,5 +151,55 @@ describe('misuse is refused with typed errors', () => {
     expect(() => sg.gradcheck(f, [sg.tensor(new Int32Array([1]))])).toThrow(BackendError);
     expect(() => sg.gradcheck(5 as never, [[1]])).toThrow(/fn must be a function/);
     expect(() => sg.gradcheck(() => 5 as never, [[1]])).toThrow(/fn must return a Tensor/);
+  });
+});
+
+describe('checkKinks: declared kink probes, verified', () => {
+  it('every built-in op\'s declared kinks hold', () => {
+    const report = sg.checkKinks();
+    expect(report.checks.filter((c) => !c.ok).map((c) => `${c.op}: ${c.reason}`)).toEqual([]);
+    expect(report.checks.length).toBeGreaterThan(20);
+    const relu = sg.checkKinks('relu').checks;
+    expect(relu.map((c) => [c.at, c.declared, c.returned])).toEqual([['x = 0', [[0, 0]], [[0, 0]]], ['x = 0, subgradientAtZero: 0.3', [[0.3]], [[0.3]]]]);
+  });
+
+  const reluLike = (name: string, atZero: number, declared: number) => {
+    const op: (x: Tensor) => Tensor = sg.defineOp({
+      name,
+      forward: (x) => sg.relu(x),
+      vjp: (g, [x]) => [sg.mul(g, sg.tensor(Array.from(x.data(), (v) => (v > 0 ? 1 : v < 0 ? 0 : atZero)), x.shape, { backend: x.backend }))],
+      kinks: [{ at: 'x = 0', returns: String(declared), probe: { inputs: [[0]], call: (x) => op(x), grads: [[declared]] } } satisfies Kink],
+    });
+    return op;
+  };
+
+  it('a probe claiming a gradient of 42 is rejected, by checkKinks and by gradcheck of any fn using the op', () => {
+    // The op returns 0.5 at 0 but declares 42.
+    const liar = reluLike('probes.liar', 0.5, 42);
+    const check = sg.checkKinks('probes.liar');
+    expect(check.ok).toBe(false);
+    expect(check.checks[0]).toMatchObject({ op: 'probes.liar', at: 'x = 0', declared: [[42]], returned: [[0.5]] });
+    expect(check.checks[0].reason).toMatch(/the op returns \[\[0.5\]\] at the probe, but the declaration says \[\[42\]\]/);
+    const report = sg.gradcheck((x) => sg.sum(liar(x)), [[1, 2]]);
+    expect(report.ok).toBe(false);
+    expect(report.failures).toMatchObject([{ test: 'declared kink', reason: expect.stringMatching(/^probes.liar's declared kink at x = 0/) }]);
+  });
+
+  it('a probe whose op really returns 42 is rejected: 42 is no subgradient of relu at 0', () => {
+    reluLike('probes.honest42', 42, 42);
+    const check = sg.checkKinks('probes.honest42');
+    expect(check.ok).toBe(false);
+    expect(check.checks[0].returned).toEqual([[42]]);
+    expect(check.checks[0].reason).toMatch(/is not a subgradient there: at a kink the analytic value must lie between the one-sided slopes \[0, 1\], got 42/);
+  });
+
+  it('a true probe passes', () => {
+    reluLike('probes.true', 0.25, 0.25);
+    expect(sg.checkKinks('probes.true').ok).toBe(true);
+  });
+
+  it('an unknown op name is an ArgumentError', () => {
+    expect(() => sg.checkKinks('no such op')).toThrow(/checkKinks: no op named 'no such op' is registered/);
+    expect(() => sg.checkKinks(3 as never)).toThrow(ArgumentError);
   });
 });
