@@ -41,7 +41,10 @@ export class Analysis {
     this.J = problem.rows(x0, Array.from({ length: m }, (_, o) => o));
     this.steps = Float64Array.from(x0, (x, j) => {
       let h = eps * Math.max(1, Math.abs(x));
-      for (let o = 0; o < m; o++) h = Math.max(h, (NOISE_STEP * Math.abs(f0[o])) / (atol + rtol * Math.abs(this.J[o][j])));
+      for (let o = 0; o < m; o++) {
+        const a = Math.abs(this.J[o][j]);
+        if (!Number.isNaN(a)) h = Math.max(h, (NOISE_STEP * Math.abs(f0[o])) / (atol + rtol * a));
+      }
       return h;
     });
     this.entries = Array.from({ length: n }, (_, j) => {

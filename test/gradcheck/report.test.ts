@@ -65,6 +65,22 @@ describe('the report', () => {
     expect(f.reason).toMatch(/^g·v = .* exceeds the one-sided directional derivative f'\(x; v\) = /);
   });
 
+  it('a NaN analytic entry fails as such, and the rest of its column is still judged', () => {
+    // f(x) = (x0², x0·x1) at (1, 3): J = [[2, 0], [3, 1]]; the vjp returns NaN for J[0][0] only.
+    const partlyNaN = sg.defineOp({
+      name: 'report.partlyNaN',
+      forward: (x) => sg.mul(x, sg.slice(x, [0], [1])),
+      vjp: (g, [x]) => {
+        const [g0, g1] = Array.from(g.data());
+        const [x0, x1] = Array.from(x.data());
+        return [sg.tensor([g0 !== 0 ? NaN : x1 * g1, x0 * g1], x.shape, { backend: x.backend })];
+      },
+    });
+    const report = sg.gradcheck((x) => partlyNaN(x), [[1, 3]]);
+    expect(report.failures.map((f) => [f.index, f.output, f.test])).toEqual([[0, 0, 'finite']]);
+    expect(report.checked).toBe(4);
+  });
+
   it('flags an input whose Jacobian is zero', () => {
     const report = sg.gradcheck((x, unused) => sg.sum(sg.square(x)), [[1, 2], [3]]);
     expect(report.ok).toBe(true);
