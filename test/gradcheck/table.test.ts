@@ -108,6 +108,7 @@ const wrong: Row[] = [
   { name: 'log at 1e-7 (x - h hits the pole) with derivative 42', fn: custom((x) => sg.log(x), (x) => x.map(() => 42)), inputs: [[1e-7]], rejectedBy: 'smooth' },
   { name: '1/x at 5e-7 (x - h crosses the pole) with derivative 42', fn: custom((x) => sg.div(1, x), (x) => x.map(() => 42)), inputs: [[5e-7]], rejectedBy: 'smooth' },
   { name: 'relu at 1e-9 (a kink inside the first stencil) returning 0.5', fn: custom((x) => sg.relu(x), (x) => x.map((v) => (v > 0 ? 0.5 : 0))), inputs: [[1e-9]], rejectedBy: 'smooth' },
+  { name: 'relu(x) - relu(-x) = x at 0: autodiff through two kinks gives 0, the derivative is 1', fn: (x) => sg.sub(sg.relu(x), sg.relu(sg.neg(x))), inputs: [[0]], rejectedBy: 'smooth' },
   { name: 'abs at 0 returning 1.5', fn: custom((x) => sg.abs(x), (x) => x.map((v) => (v === 0 ? 1.5 : Math.sign(v)))), inputs: [[0]], rejectedBy: 'one-sided interval' },
   { name: '3x at 1e9 with derivative 3.01', fn: custom((x) => sg.mul(x, 3), (x) => x.map(() => 3.01)), inputs: [[1e9]], rejectedBy: 'smooth' },
   { name: 'a vjp returning NaN', fn: custom((x) => sg.square(x), (x) => x.map(() => NaN)), inputs: [[1, 2]], rejectedBy: 'finite' },
