@@ -168,3 +168,22 @@ describe('gradcheck accepts correct gradients', () => {
     }
   });
 });
+
+describe('no seed lets a coupled-kink error through', () => {
+  // The old check passed these in 9–19 of 20 seeds (fast mode, or convex: true with random steps).
+  const coupled = wrong.filter((r) => /tie|hinge|\|x1\+x2\||relu\(x1 \+ x2\)/.test(r.name));
+  it.each(coupled.map((r) => [r.name, r] as const))('%s, seeds 1–20, full and fast', (_name, row) => {
+    for (let seed = 1; seed <= 20; seed++) {
+      for (const mode of ['full', 'fast'] as const) expect(sg.gradcheck(row.fn, row.inputs, { ...row.options, mode, seed }).ok, `seed ${seed} ${mode}`).toBe(false);
+    }
+  });
+});
+
+describe('no seed rejects a valid subgradient at coupled kinks', () => {
+  const coupled = correct.filter((r) => /tie|hinge|\|x1\+x2\||relu\(x1|relu\(min/.test(r.name));
+  it.each(coupled.map((r) => [r.name, r] as const))('%s, seeds 1–20, full and fast', (_name, row) => {
+    for (let seed = 1; seed <= 20; seed++) {
+      for (const mode of ['full', 'fast'] as const) expect(sg.gradcheck(row.fn, row.inputs, { ...row.options, mode, seed }).failures, `seed ${seed} ${mode}`).toEqual([]);
+    }
+  });
+});
