@@ -20,8 +20,10 @@ export {
   slice, concat, expand, detach, gather, pick, oneHot, defineOp, opTable,
 } from './ops/index.js';
 export type { ReluOptions, Axis, Kink, KinkProbe, CustomOpSpec } from './ops/index.js';
-export { gradcheck, checkBackends } from './gradcheck.js';
-export type { GradcheckOptions, GradcheckReport, GradcheckFailure, BackendComparison } from './gradcheck.js';
+export { gradcheck, checkBackends, checkKinks } from './gradcheck/index.js';
+export type {
+  GradcheckOptions, GradcheckReport, GradcheckFailure, GradcheckKink, GradcheckTest, Coordinate, BackendComparison, KinkCheck, KinkCheckReport,
+} from './gradcheck/index.js';
 export * from './errors.js';
 export * as nn from './nn/index.js';
 export * as losses from './losses/index.js';

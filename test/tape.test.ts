@@ -158,22 +158,35 @@ describe('custom ops and gradcheck', () => {
     const at = (g: number) => sg.defineOp({ name: `test.absWith${g}`, forward: (x) => sg.abs(x), vjp: (u, [x]) => [sg.mul(u, sg.where(sg.sign(x), sg.sign(x), g))] });
     const ok = sg.gradcheck(at(0.25), [[0, 1]]);
     expect(ok.ok).toBe(true);
-    expect(ok.kinks).toBe(1);
+    expect(ok.kinks).toMatchObject([{ input: 0, index: 0, output: 0, left: -1, right: 1, analytic: 0.25, acceptedBy: 'one-sided interval' }]);
     const bad = sg.gradcheck(at(1.5), [[0, 1]]);
     expect(bad.ok).toBe(false);
     expect(bad.failures[0]).toMatchObject({ index: 0, atKink: true, left: -1, right: 1 });
   });
 
-  it('convex: true catches a "subgradient" that violates f(x + d) >= f(x) + g·d', () => {
-    // A slope 0.5 too large at x = 2: f(x + d) falls below the tangent plane for some d.
-    const shifted = sg.defineOp({ name: 'test.absShifted', forward: (x) => sg.abs(x), vjp: (u, [x]) => [sg.mul(u, sg.add(sg.sign(x), 0.5))] });
-    const report = sg.gradcheck((x) => sg.sum(shifted(x)), [[2, -3]], { convex: true });
-    expect(report.failures.some((f) => /subgradient inequality/.test(f.reason))).toBe(true);
+  it('convex: true catches a tie "subgradient" whose weights sum to more than 1, naming the direction', () => {
+    // max(x1, x2) at a tie with weights (0.6, 0.6): g·(1, 1) = 1.2 > f'(x; (1, 1)) = 1.
+    const heavy = sg.defineOp({
+      name: 'test.heavyMax',
+      forward: (x) => sg.max(x),
+      vjp: (u, [x]) => {
+        const v = Array.from(x.data());
+        const top = v.map((a) => a === Math.max(...v));
+        const w = top.map((t) => (t ? (top.filter(Boolean).length > 1 ? 0.6 : 1) : 0));
+        return [sg.mul(u, sg.tensor(w, x.shape, { backend: x.backend }))];
+      },
+    });
+    const report = sg.gradcheck((x) => heavy(x), [[2, 2]], { convex: true });
+    const failure = report.failures.find((f) => f.test === 'convex directions')!;
+    expect(failure.direction).toEqual([{ input: 0, index: 0, weight: 1 }, { input: 0, index: 1, weight: 1 }]);
+    expect(failure.analytic).toBeCloseTo(1.2, 12);
+    expect(failure.central).toBeCloseTo(1, 9);
   });
 
   it('PyTorch-style gradcheck would misjudge a kink; ours reports it', () => {
     const report = sg.gradcheck((x) => sg.relu(x), [[0]]);
-    expect(report).toMatchObject({ ok: true, kinks: 1 });
+    expect(report.ok).toBe(true);
+    expect(report.kinks).toHaveLength(1);
   });
 
   it('checkBackends reports the worst relative error between wasm f32 and js f64', () => {

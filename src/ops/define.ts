@@ -40,14 +40,16 @@ export interface OpSpec<P> {
 export interface OpInfo {
   name: string;
   kinks: readonly Kink[];
+  /** Defined by the user with defineOp (gradcheck verifies its declared kinks). */
+  custom: boolean;
 }
 
 /** Every declared op, built-in and custom, by name. */
 export const opTable = new Map<string, OpInfo>();
 
-function register(name: string, kinks: readonly Kink[] = []): void {
+function register(name: string, kinks: readonly Kink[] = [], custom = false): void {
   if (opTable.has(name)) throw new ArgumentError('defineOp', `an op named '${name}' already exists`);
-  opTable.set(name, { name, kinks });
+  opTable.set(name, { name, kinks, custom });
 }
 
 /** The tensors among an op's params (labels, indices, what forward keeps for backward): saved by the graph like its inputs. */
@@ -57,8 +59,8 @@ function tensorsIn(params: unknown): Tensor[] {
   return Object.values(params).filter((v): v is Tensor => v instanceof Tensor);
 }
 
-export function op<P = undefined>(spec: OpSpec<P>): (inputs: readonly Tensor[], params: P) => Tensor {
-  register(spec.name, spec.kinks);
+export function op<P = undefined>(spec: OpSpec<P>, custom = false): (inputs: readonly Tensor[], params: P) => Tensor {
+  register(spec.name, spec.kinks, custom);
   const { name, forward, vjp } = spec;
   return (inputs, params) => {
     checkInputs(name, inputs);
@@ -123,7 +125,7 @@ export function defineOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
     kinks: spec.kinks,
     forward: (inputs) => spec.forward(...inputs),
     vjp: (g, inputs, out) => spec.vjp(g, inputs, out),
-  });
+  }, true);
   return (...inputs) => {
     inputs.forEach((t, i) => {
       if (!(t instanceof Tensor)) throw new ArgumentError(spec.name, `input ${i} must be a Tensor`);

@@ -56,7 +56,7 @@ describe('kinks', () => {
       it('lies between the one-sided differences', () => {
         const report = gradcheck((...xs) => sum(k.probe.call(...xs)), k.probe.inputs);
         expect(report.failures).toEqual([]);
-        expect(report.kinks).toBeGreaterThan(0);
+        expect(report.kinks.length).toBeGreaterThan(0);
       });
     }
   });
