@@ -111,7 +111,7 @@ export const PALETTE = [
   '#2563eb', '#ea580c', '#16a34a', '#dc2626', '#9333ea', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d', '#92400e',
 ];
 
-const defaultFormat = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(0) : String(+v.toPrecision(4)));
+const defaultFormat = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(0).replace('e+', 'e') : String(+v.toPrecision(4)));
 
 function legendItems(series: Record<string, SeriesStyle>): HTMLElement[] {
   return Object.values(series).map((s) => {
