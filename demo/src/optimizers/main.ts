@@ -10,8 +10,9 @@ import { SURFACES, type SurfaceName } from './surfaces.js';
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'subgrad-optimizers' });
 const send = (m: ToWorker) => worker.postMessage(m);
 
-/** The lecture's learning rates for GD on Booth from (−8, 8), 100 steps: falls short, converges, oscillates, diverges. */
+/** The lecture's learning rates for GD on Booth from (−8, 8), 100 steps, and what it says each does. */
 const REGIMES = [0.01, 0.1, 0.11, 0.12];
+const LECTURE_SAYS = ['falls short', 'converges', 'oscillates', 'diverges'];
 const NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];
 const SHOWN_FIRST: OptimizerName[] = ['gd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'lbfgs'];
 const FIELD = { nx: 161, ny: 161 };
@@ -97,6 +98,8 @@ modeSelect.addEventListener('change', () => {
 // Plots -------------------------------------------------------------------------------
 
 const surfacePlot = new Plot<string>($('surface-plot'), { title: '', equalAspect: true, maxHeight: 620, x: { label: 'x' }, y: { label: 'y' } }, {});
+// The regimes side by side, one small plot each, as the lecture draws them.
+const regimePlots = REGIMES.map((lr, i) => new Plot<string>($('regime-plots'), { title: `η = ${lr}: ${LECTURE_SAYS[i]}`, legend: false, equalAspect: true, maxHeight: 360, x: { label: 'x', min: -10, max: 10 }, y: { label: 'y', min: -10, max: 10 } }, {}));
 const lossPlot = new Plot<string>($('loss-plot'), { title: 'f − f* against the step', height: 260, legend: false, x: { label: 'step', min: 0 }, y: { label: 'f − f*', log: true } }, {});
 
 surfacePlot.canvas.addEventListener('click', (e) => {
@@ -116,9 +119,11 @@ let job: Job | null = null;
 let result: { job: Job; paths: Path[]; hessian: number[]; series: Record<string, SeriesStyle> } | null = null;
 let sentSeries: Record<string, SeriesStyle> = {};
 
+const regimeKey = (lr: number) => `gd-${lr}`;
+
 /** The runs to show: every checked optimizer, or GD at the lecture's four rates. */
 function runs(): { spec: RunSpec; label: string; color: string }[] {
-  if (modeSelect.value === 'regimes') return REGIMES.map((lr, i) => ({ spec: { key: `gd-${lr}`, optimizer: 'gd', lr }, label: `GD, η = ${lr}`, color: PALETTE[[0, 2, 1, 3][i]] }));
+  if (modeSelect.value === 'regimes') return REGIMES.map((lr, i) => ({ spec: { key: regimeKey(lr), optimizer: 'gd', lr }, label: `GD, η = ${lr}`, color: PALETTE[[0, 2, 1, 3][i]] }));
   return NAMES.filter((n) => rows[n].check.checked).map((n) => ({ spec: { key: n, optimizer: n, lr: LRS[Number(rows[n].lr.value)] }, label: OPTIMIZERS[n], color: rows[n].color }));
 }
 
@@ -157,17 +162,27 @@ function draw(): void {
   const { job: j, paths, series } = result;
   const s = SURFACES[j.surface];
   const k = Math.floor(shown);
-  const marks: Mark[] = [
+  const fixed: Mark[] = [
     ...s.minima.map(([x, y]): Mark => ({ x, y, color: '#111827', shape: 'ring', size: 6 })),
     { x: j.start[0], y: j.start[1], color: '#111827', size: 5 },
   ];
-  for (const p of paths) {
+  const regimes = paths.length === REGIMES.length && paths.every((p, i) => p.key === regimeKey(REGIMES[i]));
+  $('surface-plot').hidden = regimes;
+  $('regime-plots').hidden = !regimes;
+  const marks = [...fixed];
+  paths.forEach((p, i) => {
     const n = Math.min(k + 1, p.values.length);
     const pts = Array.from({ length: n }, (_, i): [number, number] => [p.points[2 * i], p.points[2 * i + 1]]);
-    surfacePlot.set(p.key, pts);
+    const here: Mark = { x: pts[n - 1][0], y: pts[n - 1][1], color: series[p.key].color, size: 6 };
     lossPlot.set(p.key, Array.from(p.values.subarray(0, n), (v, i): [number, number] => [i, v - s.fStar]));
-    marks.push({ x: pts[n - 1][0], y: pts[n - 1][1], color: series[p.key].color, size: 6 });
-  }
+    if (regimes) {
+      regimePlots[i].set(p.key, pts);
+      regimePlots[i].setMarks([...fixed, here]);
+    } else {
+      surfacePlot.set(p.key, pts);
+      marks.push(here);
+    }
+  });
   surfacePlot.setMarks(marks);
   stepInput.max = String(j.steps);
   stepInput.value = String(k);
@@ -275,16 +290,22 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
   else if (m.type === 'field') {
     if (m.surface !== surfaceSelect.value) return;
     const s = SURFACES[m.surface];
-    // Levels at f* + 10^(k/2) over the values in view, so valleys and plateaus both get contours.
+    // Levels at f* + 10^(k/4) over the values in view, so valleys and plateaus both get contours.
     let [lo, hi] = [Infinity, -Infinity];
     for (const v of m.field.values) [lo, hi] = [Math.min(lo, v - s.fStar), Math.max(hi, v - s.fStar)];
-    const first = Math.floor(2 * Math.log10(Math.max(lo, 1e-3)));
-    const levels = Array.from({ length: Math.ceil(2 * Math.log10(hi)) - first }, (_, k) => s.fStar + 10 ** ((first + k) / 2));
-    surfacePlot.setField({ ...m.field, x: s.view.x, y: s.view.y, levels });
+    const first = Math.floor(4 * Math.log10(Math.max(lo, 1e-3)));
+    const levels = Array.from({ length: Math.ceil(4 * Math.log10(hi)) - first }, (_, k) => s.fStar + 10 ** ((first + k) / 4));
+    const field = { ...m.field, x: s.view.x, y: s.view.y, levels };
+    surfacePlot.setField(field);
+    if (m.surface === 'booth') for (const p of regimePlots) p.setField(field);
   } else if (m.type === 'paths') {
     if (m.id !== job?.id) return;
     result = { job, paths: m.paths, hessian: m.hessian, series: sentSeries };
     surfacePlot.setSeries(sentSeries);
+    regimePlots.forEach((p, i) => {
+      const key = regimeKey(REGIMES[i]);
+      p.setSeries(sentSeries[key] ? { [key]: sentSeries[key] } : {});
+    });
     // Without a dot per step: on a log scale the lines say enough.
     lossPlot.setSeries(Object.fromEntries(Object.entries(sentSeries).map(([k, v]) => [k, { ...v, markers: false }])));
     lossPlot.setAxis('x', { max: job.steps });
