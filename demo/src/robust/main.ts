@@ -29,6 +29,16 @@ const series: Record<string, SeriesStyle> = {
   mae: { label: 'MAE', color: '#ea580c', width: 2.5 },
   huber: { label: 'Huber (δ)', color: '#16a34a', width: 2.5 },
 };
+/** A row per line in the table: slope, intercept and its mean loss. */
+const fitRows = Object.fromEntries(
+  NAMES.map((name): [FitName, HTMLElement[]] => {
+    const row = document.createElement('tr');
+    row.id = `fit-${name}`;
+    row.innerHTML = `<td><i class="swatch" style="background:${series[name].color}"></i>${series[name].label}</td><td class="num"></td><td class="num"></td><td class="num"></td>`;
+    $('fits').append(row);
+    return [name, [...row.querySelectorAll<HTMLElement>('td.num')]];
+  }),
+) as Record<FitName, HTMLElement[]>;
 const plot = new Plot($('scatter'), { title: 'Drag a point · click empty space to add one · click a point to remove it', height: 440, x: { label: 'input x', min: VIEW.x[0], max: VIEW.x[1] }, y: { label: 'target y', min: VIEW.y[0], max: VIEW.y[1] } }, series);
 
 let points = cleanPoints();
@@ -108,8 +118,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     for (const name of NAMES) {
       const { slope, level } = m.lines[name];
       plot.set(name, VIEW.x.map((x): Point => [x, slope * (x - CENTRE) + level]));
-      const row = $(`fit-${name}`);
-      const cells = row.querySelectorAll<HTMLElement>('td.num');
+      const cells = fitRows[name];
       const intercept = level - slope * CENTRE;
       showNumber(cells[0], slope, slope.toFixed(3));
       showNumber(cells[1], intercept, intercept.toFixed(3));

@@ -20,12 +20,17 @@ interface Fit {
   schedule: optim.CosineAnnealingLR;
 }
 
-/** The three lines, from a flat y = 5, made once the backend is up. */
-let fits: Record<FitName, Fit>;
-const flatLines = () =>
-  Object.fromEntries(
-    NAMES.map((name): [FitName, Omit<Fit, 'optimizer' | 'schedule'>] => [name, { slope: tensor([0], undefined, { requiresGrad: true }), level: tensor([5], undefined, { requiresGrad: true }) }]),
-  ) as Record<FitName, Fit>;
+/** A line from y = 5 with a fresh optimizer, or the given line with a fresh one (restarting its schedule). */
+function fit(line?: Fit): Fit {
+  line?.optimizer.dispose();
+  const slope = line?.slope ?? tensor([0], undefined, { requiresGrad: true });
+  const level = line?.level ?? tensor([5], undefined, { requiresGrad: true });
+  const optimizer = new optim.Adam([slope, level], { lr: LR });
+  return { slope, level, optimizer, schedule: new optim.CosineAnnealingLR(optimizer, { tMax: STEPS }) };
+}
+
+/** The three lines, made once the backend is up. */
+let fits: Record<FitName, Fit> | null = null;
 
 let data: { x: Tensor; y: Tensor; delta: number } | null = null;
 let version = 0;
@@ -40,11 +45,11 @@ function objective(name: FitName, f: Fit, d: NonNullable<typeof data>): Tensor {
 }
 
 function report(settled: boolean): void {
-  const d = data!;
+  const [d, all] = [data!, fits!];
   const lines = {} as Record<FitName, Line>;
   const objectives = {} as Record<FitName, number>;
   for (const name of NAMES) {
-    const f = fits[name];
+    const f = all[name];
     lines[name] = { slope: f.slope.item(), level: f.level.item() };
     objectives[name] = scope(() => objective(name, f, d).item());
   }
@@ -62,10 +67,10 @@ async function train(): Promise<void> {
 
 async function steps(): Promise<void> {
   while (step < STEPS) {
-    const d = data!;
+    const [d, all] = [data!, fits!];
     for (let k = 0; k < PER_MESSAGE && step < STEPS; k++, step++) {
       for (const name of NAMES) {
-        const f = fits[name];
+        const f = all[name];
         scope(() => {
           f.optimizer.zeroGrad();
           objective(name, f, d).backward();
@@ -86,12 +91,7 @@ function setData(points: number[][], delta: number): void {
   data = { x: tensor(points.map((p) => p[0])), y: tensor(points.map((p) => p[1])), delta };
   version++;
   step = 0;
-  fits ??= flatLines();
-  for (const f of Object.values(fits)) {
-    f.optimizer?.dispose();
-    f.optimizer = new optim.Adam([f.slope, f.level], { lr: LR });
-    f.schedule = new optim.CosineAnnealingLR(f.optimizer, { tMax: STEPS });
-  }
+  fits = Object.fromEntries(NAMES.map((name) => [name, fit(fits?.[name])])) as Record<FitName, Fit>;
   if (!running) train().catch(fail);
 }
 

@@ -12,6 +12,16 @@ const NAMES = Object.keys(SCHEDULES) as ScheduleName[];
 const LRS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2];
 
 const series: Record<string, SeriesStyle> = Object.fromEntries(NAMES.map((n, i) => [n, { label: SCHEDULES[n], color: PALETTE[i], dash: n === 'constant' ? [5, 4] : undefined }]));
+/** A row per schedule in the table: its rate at T/2 and at T, its final and lowest loss. */
+const rows = Object.fromEntries(
+  NAMES.map((name): [ScheduleName, HTMLElement] => {
+    const row = document.createElement('tr');
+    row.id = `row-${name}`;
+    row.innerHTML = `<td><i class="swatch" style="background:${series[name].color}"></i>${series[name].label}</td>${'<td class="num"></td>'.repeat(4)}`;
+    $('rows').append(row);
+    return [name, row];
+  }),
+) as Record<ScheduleName, HTMLElement>;
 const figures = $('figures');
 figures.before(legend(series));
 const ratePlot = new Plot(figures, { title: 'Learning rate ηₜ', height: 260, legend: false, x: { label: 'step t', min: 0 }, y: { label: 'η', min: 0 } }, series);
@@ -49,16 +59,16 @@ function schedule(): void {
 
 function table(rates: Record<ScheduleName, number[]> | null, losses: Record<ScheduleName, number[]> | null): void {
   for (const name of NAMES) {
-    const cells = $(`row-${name}`).querySelectorAll<HTMLElement>('td.num');
+    const cells = rows[name].querySelectorAll<HTMLElement>('td.num');
     if (rates) {
       const r = rates[name];
       showNumber(cells[0], r[Math.round(settings.steps / 2)], r[Math.round(settings.steps / 2)].toPrecision(3));
       showNumber(cells[1], r[settings.steps], r[settings.steps].toPrecision(3));
-      $(`row-${name}`).dataset.rates = JSON.stringify(r);
+      rows[name].dataset.rates = JSON.stringify(r);
     }
     if (losses) {
       const l = losses[name];
-      $(`row-${name}`).dataset.losses = JSON.stringify(l);
+      rows[name].dataset.losses = JSON.stringify(l);
       showNumber(cells[2], l[l.length - 1], l[l.length - 1].toFixed(4));
       showNumber(cells[3], Math.min(...l), Math.min(...l).toFixed(4));
     }
