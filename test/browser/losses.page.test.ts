@@ -26,9 +26,12 @@ interface Row {
   ok: boolean;
 }
 
-/** The rows of the kink table, once the page has drawn the settings just made. */
-async function rows(): Promise<Row[]> {
-  await page.waitForFunction(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)))));
+/** The rows of the kink table, once the page has drawn these settings. */
+async function rows(settings: { delta?: number; g?: number } = {}): Promise<Row[]> {
+  await page.waitForFunction((want) => {
+    const drawn = JSON.parse(document.body.dataset.drawn ?? '{}');
+    return Object.entries(want).every(([k, v]) => drawn[k] === v);
+  }, settings);
   const raw = await page.$$eval('#kink-rows tr', (trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset })));
   return raw.map((r) => ({ key: r.key!, at: Number(r.at), left: Number(r.left), right: Number(r.right), analytic: Number(r.analytic), kink: r.kink === 'true', ok: r.ok === 'true' }));
 }
@@ -46,13 +49,13 @@ function expectRow(list: Row[], key: string, at: number, want: { left: number; r
 
 describe('the loss page', () => {
   it('marks MAE at r = 0: one-sided derivatives −1 and 1, and 0 from backward() (abs at 0, as PyTorch)', async () => {
-    expectRow(await rows(), 'mae', 0, { left: -1, right: 1, analytic: 0, kink: true });
+    expectRow(await rows({ delta: 1, g: 0 }), 'mae', 0, { left: -1, right: 1, analytic: 0, kink: true });
   });
 
   it("gives Huber's derivative ±δ at r = ±δ, from both sides (a smooth join), for δ = 1 and after the slider moves to 1.5", async () => {
     for (const delta of [1, 1.5]) {
       if (delta !== 1) await setRange(page, 'delta', delta);
-      const list = await rows();
+      const list = await rows({ delta });
       expectRow(list, 'huber', delta, { left: delta, right: delta, analytic: delta, kink: false });
       expectRow(list, 'huber', -delta, { left: -delta, right: -delta, analytic: -delta, kink: false });
     }
@@ -61,7 +64,7 @@ describe('the loss page', () => {
   it("marks the hinge at m = 1 and the perceptron at m = 0 with relu's subgradient: −g moves with the slider, the library's losses stay at 0", async () => {
     for (const g of [0, 0.5, 1]) {
       await setRange(page, 'g', g);
-      const list = await rows();
+      const list = await rows({ g });
       // d/dm relu(1 − m) = −relu'(1 − m): −1 left of the kink, 0 right of it, −g at it; likewise relu(−m) at 0.
       expectRow(list, 'hinge', 1, { left: -1, right: 0, analytic: -g, kink: true });
       expectRow(list, 'perceptron', 0, { left: -1, right: 0, analytic: -g, kink: true });
@@ -75,7 +78,7 @@ describe('the loss page', () => {
 
   it('writes screenshots at 1280×800 and at phone width', async () => {
     await setRange(page, 'g', 0.5);
-    await rows();
+    await rows({ g: 0.5 });
     await screenshots(demo, page, 'losses', 'body[data-state=ready]');
   });
 });

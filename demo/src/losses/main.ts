@@ -119,6 +119,7 @@ function update(): void {
     const settings: Settings = { delta: read.delta(), variance: read.variance(), g: read.g() };
     table([...draw(regression, settings), ...draw(classification, settings)]);
     document.body.dataset.state = 'ready';
+    document.body.dataset.drawn = JSON.stringify(settings); // what the figures show, for tests
   });
 }
 update();
