@@ -53,7 +53,8 @@ export async function openPage(demo: Demo, file: string, ready: string, viewport
 /**
  * Full-page screenshots of a page at 1280×800 (the given page, as the test
  * left it) and at a phone's width, 390 px (opened afresh, then `prepare`d):
- * NAME-1280x800.png and NAME-390.png in ARTIFACTS.
+ * NAME-1280x800.png and NAME-390.png in ARTIFACTS. Fails if the page is wider
+ * than the phone's screen.
  */
 export async function screenshots(demo: Demo, page: Page, name: string, ready: string, prepare?: (phone: Page) => Promise<void>): Promise<void> {
   await mkdir(ARTIFACTS, { recursive: true });
@@ -62,7 +63,10 @@ export async function screenshots(demo: Demo, page: Page, name: string, ready: s
   const phone = await openPage(demo, file, ready, { width: 390, height: 844 });
   await prepare?.(phone);
   await phone.screenshot({ path: `${ARTIFACTS}${name}-390.png`, fullPage: true });
+  // Nothing may widen the page beyond the phone's screen (wide tables scroll inside their cards).
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   await phone.close();
+  if (overflow > 0) throw new Error(`${file} at 390 px is ${overflow} px wider than the screen`);
 }
 
 /** Sets a range input's value and fires its input event, as dragging it would. */

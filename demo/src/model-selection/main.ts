@@ -13,7 +13,7 @@ const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 /** λ to two digits: 0.5, 0.01, 3.4e-3, 1e-5. */
 const lambdaText = (l: number) => (l >= 0.01 ? String(+l.toPrecision(2)) : l.toExponential(1).replace('.0e', 'e'));
 
-const plot = new Plot($('curve'), { title: 'Validation curve', height: 320, x: { label: 'L2 strength λ (log scale)', log: true, min: 1e-5, max: 1 }, y: { label: 'accuracy', min: 0.4, max: 1, format: (v) => `${Math.round(v * 100)}%` } }, {
+const plot = new Plot($('curve'), { title: 'Validation curve', height: 320, x: { label: 'L2 strength λ (log scale)', log: true, min: 1e-5, max: 1, format: lambdaText }, y: { label: 'accuracy', min: 0.4, max: 1, format: (v) => `${Math.round(v * 100)}%` } }, {
   train: { label: 'training folds (mean)', color: '#2563eb', markers: true },
   val: { label: 'validation fold (mean)', color: '#ea580c', markers: true, width: 2.5 },
   folds: { label: 'each validation fold', color: '#fdba74', line: false, markers: true, markerSize: 3 },
