@@ -9,7 +9,16 @@ import { mnistAsset } from './mnist-asset.js';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** Every page of the app; the front page (index.html) links them. */
-export const PAGES = { index: 'index.html', train: 'train.html' };
+export const PAGES = {
+  index: 'index.html',
+  train: 'train.html',
+  losses: 'losses.html',
+  robust: 'robust.html',
+  optimizers: 'optimizers.html',
+  schedules: 'schedules.html',
+  softmaxSvm: 'softmax-svm.html',
+  modelSelection: 'model-selection.html',
+};
 
 export default defineConfig({
   root: here('.'),

@@ -4,12 +4,10 @@
 // settings reach the worker, and screenshots at desktop and phone width are
 // kept as test artifacts.
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type Demo } from './demo-server.js';
+import { ARTIFACTS, startDemo, type Demo } from './demo-server.js';
 
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const TRAIN_DIGITS = 8500;
 
 let demo: Demo;

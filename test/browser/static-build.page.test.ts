@@ -1,6 +1,6 @@
 // npm run build:demo makes files any static host can serve: built into a temp
 // folder and served from a sub-path by a bare file server, the pages load,
-// link to each other, fetch the digits and start the training worker.
+// link to each other, fetch the digits and start their workers, offline.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchOptions } from './chromium.js';
 
 const PREFIX = '/any/path/';
+/** Each lecture page and what it shows once its first figure is computed. */
+const LECTURES = {
+  'losses.html': 'body[data-state=ready]',
+  'robust.html': 'body[data-state=settled]',
+  'optimizers.html': 'body[data-state=ready]',
+  'schedules.html': 'body[data-state=done]',
+  'softmax-svm.html': 'body[data-state=ready]',
+  'model-selection.html': 'body[data-state=idle]',
+};
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.bin': 'application/octet-stream' };
 
 let dir: string;
@@ -49,5 +58,20 @@ describe('the static build of the demo', () => {
     expect(await page.getAttribute('#backend', 'data-kernels')).toBe('relaxed');
     expect(await page.textContent('#data-note')).toContain('8,500 train, 500 validation, 1,000 test');
     expect(missing).toEqual([]);
+  });
+
+  it('serves every lecture page, linked from the front page, with nothing fetched from elsewhere', async () => {
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on('response', (r) => void (r.status() >= 400 && failed.push(r.url())));
+    page.on('request', (r) => void (!r.url().startsWith(url) && !r.url().startsWith('data:') && failed.push(r.url())));
+    for (const [file, ready] of Object.entries(LECTURES)) {
+      await page.goto(url);
+      await page.click(`a[href="./${file}"]`);
+      await page.waitForSelector(ready, { timeout: 60_000 });
+      expect(await page.getAttribute('#backend', 'data-kernels'), file).toBe('relaxed');
+    }
+    expect(failed).toEqual([]);
+    await page.close();
   });
 });

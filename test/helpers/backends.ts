@@ -3,7 +3,8 @@
 // thread counts (npm run test:threads: "2,3"), the Wasm backends are threaded
 // ones of every variant and count, splitting every call (threadThreshold 0)
 // so that the smallest sizes cross thread boundaries too.
-import '../../src/node/index.js'; // worker_threads for the threaded backends
+// worker_threads for the threaded backends, in Node only: the browser tests import this file too.
+if (typeof window === 'undefined') await import('../../src/node/index.js');
 import { createBackend, type Backend, type InitOptions, type KernelVariant } from '../../src/index.js';
 import { supportedVariants } from '../../src/backend/wasm.js';
 

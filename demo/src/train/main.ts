@@ -1,5 +1,6 @@
 // The training page: settings, live plots, the test-digit grid and the
 // drawing pad, talking to the worker that trains (worker.ts).
+import { $, showBackend } from '../page.js';
 import { Plot } from '../plot.js';
 import { toMnist } from '../preprocess.js';
 import { PIXELS, SIDE } from '../digits.js';
@@ -8,7 +9,6 @@ import {
   type EpochReport, type FromWorker, type OptimizerName, type Progress, type RunConfig, type RunState, type ToWorker,
 } from './protocol.js';
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const TRAIN = '#2563eb';
 const VAL = '#ea580c';
@@ -276,11 +276,7 @@ $('clear').addEventListener('click', () => {
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
   const m = e.data;
   if (m.type === 'ready') {
-    const { info } = m;
-    const badge = $('backend');
-    badge.textContent = info.backend === 'wasm' ? `wasm · ${info.kernels} kernels · ${info.dtype}` : `js · ${info.dtype}`;
-    badge.title = info.reason;
-    badge.dataset.kernels = info.kernels;
+    showBackend(m.info);
     $('data-note').textContent = `${(m.sizes.train + m.sizes.val + m.sizes.test).toLocaleString('en-US')} MNIST digits: ${m.sizes.train.toLocaleString('en-US')} train, ${m.sizes.val} validation, ${m.sizes.test.toLocaleString('en-US')} test. Settings apply to the next run.`;
     grid = m.grid;
     drawGrid();

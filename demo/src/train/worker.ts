@@ -3,7 +3,7 @@
 // as messages, which fit lets in between batches (it yields every 50 ms).
 import {
   accuracy, data, evaluate, fit, init, losses, nn, noGrad, optim, scope, tensor,
-  type FitControl, type Tensor,
+  type EpochLog, type FitControl, type Tensor,
 } from 'subgrad';
 import { PIXELS, fetchDigits } from '../digits.js';
 import type { EpochReport, FromWorker, RunConfig, RunState, ToWorker } from './protocol.js';
@@ -135,10 +135,11 @@ async function train(config: RunConfig): Promise<void> {
     if (r.reset) control.stop('reset');
   };
 
-  const onEpochEnd = (log: Record<string, number>) => {
+  // The run has validation data and the accuracy metric, so the log has all three.
+  const onEpochEnd = (log: EpochLog) => {
     if (r.reset) return;
     const report: EpochReport = {
-      epoch: log.epoch, loss: log.loss, accuracy: log.accuracy, valLoss: log.valLoss, valAccuracy: log.valAccuracy,
+      epoch: log.epoch, loss: log.loss, accuracy: log.accuracy!, valLoss: log.valLoss!, valAccuracy: log.valAccuracy!,
       testAccuracy: evaluate(model, s.test, { metrics: ['accuracy'] }).accuracy, predictions: predictions(model, s.grid),
     };
     post({ type: 'epoch', ...report });
