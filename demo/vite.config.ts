@@ -8,6 +8,9 @@ import { mnistAsset } from './mnist-asset.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+/** The headers that make a page cross-origin isolated. */
+export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 /** Every page of the app; the front page (index.html) links them. */
 export const PAGES = {
   index: 'index.html',
@@ -24,8 +27,10 @@ export default defineConfig({
   root: here('.'),
   base: './',
   plugins: [mnistAsset()],
-  server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1' },
+  // Cross-origin isolation (COOP + COEP) lets pages use SharedArrayBuffer, so the training worker runs threaded
+  // kernels (docs/threads.md); a static host without these headers serves the same pages on one thread.
+  server: { host: '127.0.0.1', port: 5173, headers: ISOLATION },
+  preview: { host: '127.0.0.1', headers: ISOLATION },
   worker: { format: 'es' },
   build: {
     outDir: here('../build/demo'),

@@ -4,12 +4,14 @@ import type { BackendInfo } from 'subgrad';
 
 export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** The header's badge: backend, kernel variant and dtype, with init()'s reason as its tooltip. */
+/** The header's badge: backend, kernel variant, dtype and threads, with init()'s reasons as its tooltip. */
 export function showBackend(info: BackendInfo): void {
   const badge = $('backend');
-  badge.textContent = info.backend === 'wasm' ? `wasm · ${info.kernels} kernels · ${info.dtype}` : `js · ${info.dtype}`;
-  badge.title = info.reason;
+  const threads = info.threads > 1 ? ` · ${info.threads} threads` : '';
+  badge.textContent = info.backend === 'wasm' ? `wasm · ${info.kernels} kernels · ${info.dtype}${threads}` : `js · ${info.dtype}`;
+  badge.title = `${info.reason}\nthreads: ${info.threadsReason}`;
   badge.dataset.kernels = info.kernels;
+  badge.dataset.threads = String(info.threads);
 }
 
 /**

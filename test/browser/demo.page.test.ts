@@ -56,7 +56,8 @@ async function predicted(): Promise<string | null> {
 describe('the training demo', () => {
   it('shows the backend: wasm with the relaxed kernels', async () => {
     expect(await page.getAttribute('#backend', 'data-kernels')).toBe('relaxed');
-    expect(await page.textContent('#backend')).toBe('wasm · relaxed kernels · float32');
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.textContent('#backend')).toBe(`wasm · relaxed kernels · float32${cores > 1 ? ` · ${cores} threads` : ''}`);
   });
 
   it('trains in its worker for 2 epochs (532 steps of 32) to a validation accuracy above 90%', async () => {

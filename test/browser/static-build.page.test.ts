@@ -56,6 +56,9 @@ describe('the static build of the demo', () => {
     await page.click('a[href="./train.html"]');
     await page.waitForSelector('body[data-state=idle]', { timeout: 60_000 });
     expect(await page.getAttribute('#backend', 'data-kernels')).toBe('relaxed');
+    // A host without the isolation headers: one thread, and the badge says why.
+    expect(await page.getAttribute('#backend', 'data-threads')).toBe('1');
+    expect(await page.getAttribute('#backend', 'title')).toContain('page is not cross-origin isolated');
     expect(await page.textContent('#data-note')).toContain('8,500 train, 500 validation, 1,000 test');
     expect(missing).toEqual([]);
   });

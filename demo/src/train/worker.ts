@@ -57,7 +57,8 @@ const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMe
 const setState = (s: RunState) => post({ type: 'state', state: (state = s), step });
 
 async function load(base: string): Promise<void> {
-  const info = await init();
+  // Every core where the page is cross-origin isolated (npm run demo serves it so); else one thread, and backendInfo() says why.
+  const info = await init({ threads: 'auto' });
   const digits = await fetchDigits(base);
   const features = Float32Array.from(digits.pixels, (v) => v / 255);
   const all = data.dataset(features, Int32Array.from(digits.labels), { featureShape: [PIXELS] });
