@@ -166,6 +166,8 @@ describe('exact sizes', () => {
     const a = m.alloc(100);
     const before = m.stats();
     expect(() => m.alloc(bytes)).toThrow(sg.OutOfMemoryError);
+    // Refused by its size, before the heap is searched or memory grown.
+    if (bytes > 2 ** 32) expect(() => m.alloc(bytes)).toThrow(`needs ${bytes} bytes but the maximum is ${2 ** 32} bytes`);
     expect(() => m.allocArena(bytes)).toThrow(sg.OutOfMemoryError);
     expect(m.stats()).toEqual(before);
     m.freeBlock(a);
@@ -266,6 +268,23 @@ describe('statistics and growth', () => {
     expect(() => sg.scope(() => sg.zeros([1024, 1024], { backend }))).toThrow(/maximum is 2097152 bytes.*owned.*unowned/s);
     expect(Array.from(kept.data())).toEqual([7, 8]);
     expect(Array.from(sg.scope(() => sg.ones([3], { backend }).data()))).toEqual([1, 1, 1]);
+  });
+});
+
+describe('cached copies of host tensors', () => {
+  it('a copy used in the current step is never evicted to make room for another', () => {
+    // 16 MiB of linear memory: a budget of 1 MiB for copies used in a few steps; three 600 KB tensors exceed it.
+    const backend = sg.createBackend({ backend: 'js', maxMemoryMB: 16 });
+    const n = 150_000;
+    const [a, b, c] = [1, 2, 3].map((v) => sg.full([n], v, { backend }));
+    const step = () => sg.scope(() => sg.add(sg.add(a, b), c).sum().item());
+    expect(step()).toBe(6 * n); // the first step stages them into its arena
+    const before = sg.memoryStats(backend).cacheBytes;
+    sg.scope(() => {
+      expect(sg.add(sg.add(a, b), c).sum().item()).toBe(6 * n); // the second gives each a cached copy
+      expect(sg.memoryStats(backend).cacheBytes - before).toBe(3 * 4 * n); // over budget, yet none evicted: all three are in use
+    });
+    for (let i = 0; i < 3; i++) expect(step()).toBe(6 * n);
   });
 });
 

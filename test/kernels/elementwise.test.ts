@@ -108,6 +108,18 @@ describe('elementwise kernels agree with the js reference', () => {
     }
   });
 
+  it.each([Unary.Sign, Unary.Abs, Unary.Relu, Unary.Exp, Unary.Sqrt, Unary.Square].map((op) => [Unary[op], op] as const))('unary %s of NaN is NaN, as in PyTorch', (_name, op) => {
+    for (const n of awkwardSizes) {
+      const x = inputs(n, 3, op === Unary.Sqrt).map((v, i) => (i % 4 === 1 ? NaN : v));
+      const got = compareNaN((b, t) => {
+        const out = t(new Array(n).fill(0));
+        b.kernels.unary(op, t(x).ptr, out.ptr, n, 0, 0);
+        return out;
+      });
+      got.forEach((v, i) => expect(Number.isNaN(v), `[${i}]`).toBe(i % 4 === 1));
+    }
+  });
+
   it('strided copy with accumulation (the reduce-to-shape of broadcast gradients)', () => {
     for (const n of awkwardSizes) {
       compare((b, t) => {

@@ -137,6 +137,21 @@ describe('fused softmax cross-entropy kernels agree with the js reference', () =
   });
 });
 
+describe('totals over many rows', () => {
+  // Totals are summed in chunks of rows (410 rows of 10 classes); at 820 rows the last row ends the second chunk.
+  it.each([[js64.label, js64] as const, ...byVariant])('a mean over 820 rows is the mean of the per-row losses (%s)', (_l, backend) => {
+    scope(() => {
+      const rows = 820;
+      const x = tensor(logits(rows, 10, 5), [rows, 10], { backend });
+      const y = tensor(Int32Array.from({ length: rows }, (_, i) => (i * 3) % 10), undefined, { backend });
+      const each = Array.from(losses.crossEntropy(x, y, { reduction: 'none' }).data());
+      const expected = each.reduce((a, v) => a + v, 0) / rows;
+      expect(losses.crossEntropy(x, y).item()).toBeCloseTo(expected, backend === js64 ? 12 : 4);
+      expect(losses.crossEntropy(x, y, { reduction: 'sum' }).item() / rows).toBeCloseTo(expected, backend === js64 ? 12 : 3);
+    });
+  });
+});
+
 describe('non-finite logits: the js reference does what the Wasm kernels and PyTorch do', () => {
   const every = [js64, js32, ...wasmBackends].map((b) => [b.label, b] as const);
 

@@ -212,3 +212,24 @@ describe('norm, cdist, permute, argmax and argmin: values from their definitions
     expect(() => sg.erf(sg.tensor(new Int32Array([1]), undefined, { backend: js64 }))).toThrow(/erf: input must be a float tensor/);
   });
 });
+
+describe('shapes and indices at their limits', () => {
+  it('shapes that do not broadcast are refused with a ShapeError naming both', () => {
+    const [a, b] = [sg.zeros([2, 3], { backend: js64 }), sg.zeros([4], { backend: js64 })];
+    for (const f of [sg.add, sg.sub, sg.mul, sg.div, sg.maximum, sg.minimum]) {
+      expect(() => f(a, b)).toThrow(sg.ShapeError);
+    }
+    expect(() => sg.add(a, b)).toThrow(/shapes \[2, 3\] and \[4\] cannot be broadcast together/);
+    expect(() => sg.where(sg.ones([3, 1], { backend: js64 }), a, a)).toThrow(sg.ShapeError);
+    expect(sg.add(a, sg.zeros([3], { backend: js64 })).shape).toEqual([2, 3]);
+  });
+
+  it('an index or label equal to its bound is out of range', () => {
+    const x = sg.zeros([3, 2], { backend: js64 });
+    const int = (v: number[]) => sg.tensor(new Int32Array(v), undefined, { backend: js64 });
+    expect(() => sg.gather(x, int([0, 3]))).toThrow(/gather: index\[1\] = 3 is out of range \[0, 3\)/);
+    expect(() => sg.pick(x, int([0, 2, 1]))).toThrow(/pick: labels\[1\] = 2 is out of range \[0, 2\)/);
+    expect(() => sg.oneHot(int([4]), 4)).toThrow(sg.ArgumentError);
+    expect(sg.gather(x, int([2, 0])).shape).toEqual([2, 2]);
+  });
+});
