@@ -193,7 +193,9 @@ export function setGradSlot(leaf: Tensor, slot: (() => Tensor) | null): void {
 
 /**
  * Adds each leaf's gradient into leaf.grad. New gradients are allocated first
- * (the one step that can fail, out of memory), then every sum is written.
+ * (the one step that can fail, out of memory), then every sum is written; in
+ * linear memory, checked for NaN and infinities in the same pass, so that an
+ * optimizer's step reads what was found (Storage.firstNonFinite) instead of scanning.
  */
 function commit(leaves: readonly [Tensor, Tensor][]): void {
   const created: Tensor[] = [];
@@ -213,14 +215,16 @@ function commit(leaves: readonly [Tensor, Tensor][]): void {
   leaves.forEach(([leaf, g], i) => {
     const target = targets[i];
     const k = leaf.backend.kernels;
-    if (created.includes(target) || target !== leaf.grad) {
-      // A new (or re-slotted) gradient: the sum is g itself.
-      target.storage.copyFrom(g.ptr);
-    } else if (target.storage.root().base.home === 'host') {
+    // A new (or re-slotted) gradient: the sum is g itself.
+    const fresh = created.includes(target) || target !== leaf.grad;
+    if (target.storage.root().base.home !== 'host') {
+      target.storage.firstNonFinite = k.accumulate(fresh ? 0 : target.ptr, g.ptr, target.ptr, leaf.size);
+    } else if (fresh) target.storage.copyFrom(g.ptr);
+    else {
       const sum = empty(leaf.shape, leaf.backend, leaf.dtype);
       k.binary(Binary.Add, target.ptr, g.ptr, sum.ptr, leaf.size);
       target.storage.copyFrom(sum.ptr);
-    } else k.binary(Binary.Add, target.ptr, g.ptr, target.ptr, leaf.size);
+    }
     leaf.grad = target;
   });
 }

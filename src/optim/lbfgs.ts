@@ -237,7 +237,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
   private evaluateInto(closure: Closure, op: string, out: Vec): number {
     const loss = evaluate(closure, op);
     const s = this.stores[0];
-    s.gather(op, 0).forEach((has, i) => has || s.backend.kernels.fill(s.at(s.grads, s.offsets[i]), s.tensors[i].size, 0));
+    s.gather(op, 0).forEach((has, i) => has || s.slot[i]().storage.fill(0));
     const at = s.grads.ptr / s.bytesPerElement;
     out.set(s.backend.floats.subarray(at, at + s.numel));
     return loss;

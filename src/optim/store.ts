@@ -51,7 +51,7 @@ export class GroupStore {
     const bytes = numel * backend.bytesPerElement;
     this.params = Storage.owned(backend, bytes);
     this.grads = Storage.owned(backend, bytes);
-    backend.kernels.fill(this.grads.ptr, numel, 0);
+    this.grads.fill(0);
     tensors.forEach((p, i) => {
       const at = this.offsets[i] * backend.bytesPerElement;
       p.storage.moveInto(this.params, at);
@@ -62,7 +62,8 @@ export class GroupStore {
       const grads = this.grads;
       const view = () => new Tensor(p.shape, p.dtype, Storage.view(grads, at, p.storage.bytes));
       let slot = p.grad ?? view();
-      this.slot.push(() => (slot.storage.alive ? slot : (slot = view())));
+      // A slot moved out of the block (made another optimizer's parameter) is the user's tensor now.
+      this.slot.push(() => (slot.storage.alive && slot.storage.base === grads ? slot : (slot = view())));
       setGradSlot(p, this.slot[i]);
     });
     this.scalars = { step: tensors.map(() => 0) };
@@ -94,7 +95,8 @@ export class GroupStore {
 
   /**
    * Which parameters have a gradient this step (PyTorch skips the others). A
-   * gradient the user assigned to p.grad is copied into its slot first.
+   * gradient the user assigned to p.grad is copied into its slot first,
+   * checked in the same pass (see firstNonFinite).
    */
   gather(op: string, group: number): boolean[] {
     return this.tensors.map((p, i) => {
@@ -106,11 +108,21 @@ export class GroupStore {
       if (g.backend !== this.backend || g.dtype !== p.dtype) {
         throw new BackendError(op, `gradient of ${this.describe(i, group)} must be a ${p.dtype} tensor on ${this.backend.label}`);
       }
-      const u8 = this.backend.memory.u8;
-      u8.copyWithin(slot.ptr, g.ptr, g.ptr + g.storage.bytes);
+      slot.storage.firstNonFinite = this.backend.kernels.accumulate(0, g.ptr, slot.ptr, p.size);
       p.grad = slot;
       return true;
     });
+  }
+
+  /**
+   * The index of the first NaN or infinity in parameter i's gradient, or -1:
+   * what the write that made it found (the tape's commit, gather), so a step
+   * makes no pass of its own over the gradients; scanned (and recorded) when
+   * another write came after it.
+   */
+  firstNonFinite(i: number): number {
+    const g = this.slot[i]();
+    return (g.storage.firstNonFinite ??= this.backend.kernels.firstNonFinite(g.ptr, g.size));
   }
 
   /** Maximal runs of consecutive parameters that have a gradient and share their scalars. */
@@ -152,7 +164,7 @@ export class GroupStore {
 
   /** Zeroes the gradient block; with setToNone, parameters report no gradient until the next backward. */
   zeroGrad(setToNone: boolean): void {
-    this.backend.kernels.fill(this.grads.ptr, this.numel, 0);
+    this.grads.fill(0);
     this.tensors.forEach((p, i) => {
       if (p.storage.base === this.params) p.grad = setToNone ? null : this.slot[i]();
     });
