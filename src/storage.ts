@@ -614,8 +614,3 @@ export function scope<T>(fn: () => T): T {
   }
   return runScope(fn);
 }
-
-/** Runs fn in the current scope, or in a scope of its own when none is open (how ops work outside scopes). */
-export function inScope<T>(fn: () => T, survivors?: (result: T, visit: (s: Storage) => void) => void): T {
-  return current ? fn() : runScope(fn, survivors);
-}
