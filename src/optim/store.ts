@@ -162,9 +162,13 @@ export class GroupStore {
     return s;
   }
 
-  /** Zeroes the gradient block; with setToNone, parameters report no gradient until the next backward. */
+  /**
+   * Zeroes the gradient block; with setToNone, parameters report no gradient
+   * until the next backward instead, and the block is left as it is (backward
+   * writes a gradient anew, as it does to a parameter without one).
+   */
   zeroGrad(setToNone: boolean): void {
-    this.grads.fill(0);
+    if (!setToNone) this.grads.fill(0);
     this.tensors.forEach((p, i) => {
       if (p.storage.base === this.params) p.grad = setToNone ? null : this.slot[i]();
     });
