@@ -88,6 +88,9 @@ for (const [kind, re] of [['Adam', /^Adam step\(\) ÷/], ['SGD-momentum', /^SGD 
   // The ratio is kernel ÷ step per round; inverted, it is how many times the kernel's time step() takes.
   goal(`${kind} step() ÷ its kernel alone, 1M params, paired per round (${bestVariant})`, step && 1 / step.result.ratios['kernel alone'].median, '×', 1.05, false);
 }
+for (const r of find('softmax_xent-subnormal', /./, /subnormal/)) {
+  goal(`softmax-CE with subnormal probabilities ÷ with none, ${/\(([^()]*)\)$/.exec(r.name)?.[1]}`, 1 / r.result.ratios['probability 0'].median, '×', 1.1, false);
+}
 const [cold] = find('coldstart', /./, 'subgrad');
 goal('cold start, import to first finished step (median of the processes)', cold && cold.result.seconds.median * 1e3, ' ms', 40, false);
 for (const r of find('adam-subnormal', /./, /overfit/)) {
