@@ -7,7 +7,7 @@ import type { Unary } from '../backend/opcodes.js';
 import { checkTensor } from '../check.js';
 import { ArgumentError } from '../errors.js';
 import { Storage, currentScope, runScope } from '../storage.js';
-import { record, noGrad } from '../tape.js';
+import { record, untracked } from '../tape.js';
 import { Tensor, checkInputs, type NestedArray } from '../tensor.js';
 import { unaryKernel } from './broadcast.js';
 
@@ -50,18 +50,22 @@ function register(name: string, kinks: readonly Kink[] = []): void {
   opTable.set(name, { name, kinks });
 }
 
+const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
+const none: readonly Tensor[] = [];
+
 /** The tensors among an op's params (labels, indices, what forward keeps for backward): saved by the graph like its inputs. */
-function tensorsIn(params: unknown): Tensor[] {
+function tensorsIn(params: unknown): readonly Tensor[] {
   if (params instanceof Tensor) return [params];
-  if (params === null || typeof params !== 'object') return [];
-  return Object.values(params).filter((v): v is Tensor => v instanceof Tensor);
+  if (params === null || typeof params !== 'object') return none;
+  const values = Array.isArray(params) ? params : Object.values(params);
+  return values.some(isTensor) ? values.filter(isTensor) : none;
 }
 
 export function op<P = undefined>(spec: OpSpec<P>): (inputs: readonly Tensor[], params: P) => Tensor {
   register(spec.name, spec.kinks);
   const { name, forward, vjp } = spec;
   const apply = (inputs: readonly Tensor[], params: P): Tensor => {
-    let out = noGrad(() => forward(inputs, params));
+    let out = untracked(forward, inputs, params);
     // An input handed back unchanged (identity, straight-through) must stay a leaf: the output is an alias.
     if (inputs.includes(out)) out = new Tensor(out.shape, out.dtype, Storage.view(out.storage));
     const site = anomaly ? callSite() : undefined;
