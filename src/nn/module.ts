@@ -220,10 +220,6 @@ function generatorFor(options: { seed?: number; generator?: Rng }): Rng {
 }
 
 /**
- * y = x·W + b. The weight is stored [in, out] so the forward pass is one
- * matmul; its state dict entry is the transpose, PyTorch's [out, in].
- */
-/**
  * y + bias along y's last axis: Linear's bias as one op instead of a
  * broadcast add, so it costs one kernel forward (a row broadcast) and one
  * backward (the column sums of g), without the broadcasting machinery.
@@ -246,6 +242,10 @@ export const biasAdd = op({
   },
 });
 
+/**
+ * y = x·W + b. The weight is stored [in, out] so the forward pass is one
+ * matmul; its state dict entry is the transpose, PyTorch's [out, in].
+ */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;

@@ -164,7 +164,7 @@ export abstract class Optimizer<O extends { lr: number }> {
           }
           const value = s.backend.floats[s.at(s.grads, s.offsets[i] + index) / s.bytesPerElement];
           throw new NonFiniteGradientError(
-          op,
+            op,
             `the gradient of ${s.describe(i, gi)} is ${value} at element ${index}; parameters and optimizer state were left unchanged ` +
               `(pass { nonFinite: 'skip' } to skip such steps)`,
             s.names[i],

@@ -1,13 +1,13 @@
 import type { Memory } from '../memory.js';
 
+const FLT_MIN = 2 ** -126;
+
 /**
  * What the reference kernels see of memory: the float view (Float32Array or
  * Float64Array, re-derived after growth) with the element size that turns a
  * byte offset into its index (exact division: addresses reach 4 GiB), and the
  * int32 view for labels and indices.
  */
-const FLT_MIN = 2 ** -126;
-
 export class JsViews {
   readonly bytes: number;
   /**
