@@ -4,6 +4,7 @@
 import { Unary, Binary } from '../src/backend/opcodes';
 import { hsum } from './simd';
 import { erfcs, erfs, expv, softplusv, softpluss } from './exp';
+import { firstNonFinite } from './optim';
 
 export function fill(out: usize, n: i32, value: f32): void {
   let i = 0;
@@ -234,6 +235,37 @@ export function reluBackward(g: usize, x: usize, dx: usize, n: i32, atZero: f32)
     const v = load<f32>(x + o);
     store<f32>(dx + o, v > 0 ? load<f32>(g + o) : v == 0 && atZero != 0 ? atZero * load<f32>(g + o) : 0);
   }
+}
+
+/**
+ * A gradient accumulated with its finiteness check in the same pass (the
+ * check an optimizer step would otherwise make as a pass of its own): out =
+ * x + g, or out = g when x is 0 (a new gradient). Returns the index of the
+ * first NaN or ±Infinity written to out, or -1. The loop only gathers whether
+ * one was written (exponent bits all set); finding where is a second pass,
+ * taken only then.
+ */
+export function accumulate(x: usize, g: usize, out: usize, n: i32): i32 {
+  let i = 0;
+  let seen = false;
+  if (ASC_FEATURE_SIMD) {
+    const e = i32x4.splat(0x7f800000);
+    let bad = i32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = x ? f32x4.add(v128.load(x + o), v128.load(g + o)) : v128.load(g + o);
+      v128.store(out + o, v);
+      bad = v128.or(bad, i32x4.eq(v128.and(v, e), e));
+    }
+    seen = v128.any_true(bad);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = x ? load<f32>(x + o) + load<f32>(g + o) : load<f32>(g + o);
+    store<f32>(out + o, v);
+    seen = seen || (reinterpret<u32>(v) & 0x7f800000) == 0x7f800000;
+  }
+  return seen ? firstNonFinite(out, n) : -1;
 }
 
 /**

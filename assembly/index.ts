@@ -1,7 +1,7 @@
 // The kernel module: every export is a plain function on byte offsets into
 // linear memory. The JavaScript reference (src/backend/js/) has the same
 // names and argument order.
-export { fill, unary, binary, binaryStrided, select, stridedCopy, reluBackward } from './elementwise';
+export { fill, unary, binary, binaryStrided, select, stridedCopy, reluBackward, accumulate } from './elementwise';
 export { reduce, argReduce } from './reduce';
 export { gatherRows, scatterAddRows, pick, pickBackward, oneHot } from './indexing';
 export { matmul, matmulWorkBytes } from './matmul';

@@ -4,14 +4,16 @@
 // the TypeScript side (src/optim/) and passed in: a 1 - β₂ formed here in f32
 // would be off by 1.3e-5 (β₂ = 0.999 is not exact in f32) and bias every step.
 //
-// State is stored flushed of subnormals (see flush): the same values as
-// without the flush down to 1.2e-38, and no slow path for a state that decays.
+// State is stored flushed of subnormals (see flush in simd.ts): the same
+// values as without the flush down to 1.2e-38, and no slow path for a state
+// that decays (Adam's m under zero gradients sinks below 2^-126 in ~800 steps
+// and sticks a few ulp above 0).
 //
 // Each update is written once over a lane type T: v128 (four f32) for the SIMD
 // body, f32 for the tail and for the scalar build. ASC_FEATURE_SIMD and
 // isVector<T>() are compile-time constants, so every variant keeps one branch.
 import { OptimFlag } from '../src/backend/opcodes';
-import { madd } from './simd';
+import { flush, madd } from './simd';
 
 // @ts-ignore: decorator
 @inline function splat<T>(x: f32): T {
@@ -81,21 +83,6 @@ import { madd } from './simd';
     return v128.or(magnitude, v128.and(p, f32x4.splat(-0.0)));
   }
   return <T>copysign<f32>(Mathf.max(Mathf.abs(<f32>p) - <f32>t, 0), <f32>p);
-}
-
-/**
- * x, or +0 where x is subnormal (exponent bits all zero): Wasm has no
- * flush-to-zero mode, and x86 takes a slow path for operations on subnormals,
- * so a state that decays below 2^-126 (Adam's m under zero gradients sinks
- * there in ~800 steps and sticks a few ulp above 0) would make every later
- * step several times slower. Values of
- * magnitude >= 2^-126 ≈ 1.2e-38, infinities and NaN pass unchanged. Tested on
- * the bits: an integer compare has no subnormal penalty of its own.
- */
-// @ts-ignore: decorator
-@inline function flush<T>(x: T): T {
-  if (isVector<T>()) return v128.andnot(x, i32x4.eq(v128.and(x, i32x4.splat(0x7f800000)), i32x4.splat(0)));
-  return (reinterpret<u32>(<f32>x) & 0x7f800000) == 0 ? <T>0 : x;
 }
 
 /** Stores a state value flushed of subnormals; returns what was stored, for the rest of the update to use. */

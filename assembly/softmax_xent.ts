@@ -13,8 +13,11 @@
 // Rows of n >= 4 end with one vector overlapping the previous one: lanes
 // already counted are masked out of sums, and stores write the same values
 // twice, so short rows (10 classes) need no scalar tail.
-import { hsum } from './simd';
+import { flush, hsum } from './simd';
 import { expv, exps, softplusv, softpluss } from './exp';
+
+/** The least normal f32, 2^-126. */
+const FLT_MIN: f32 = 1.17549435e-38;
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize {
@@ -77,23 +80,38 @@ const TAIL_MASKS = memory.data<i32>([0, 0, 0, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, -
   return s;
 }
 
-/** e_j *= c, in place. */
+/**
+ * e_j *= c for c = 1/s <= 1, in place, flushed of subnormals: a normal e_j
+ * (exp gives 0 below about 2e-38) can make a subnormal probability, and x86
+ * takes a slow path for a product that is subnormal and for arithmetic that
+ * reads one (1.5× on 10-class rows with one such probability each:
+ * bench/softmax_xent.ts). So e_j below 2^-126 / c is zeroed before the
+ * product, and the product flushed (for the last ulp of rounding).
+ */
 // @ts-ignore: decorator
 @inline function scaleRow(e: usize, n: i32, c: f32): void {
+  const least: f32 = FLT_MIN / c;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     if (n >= 4) {
       const cv = f32x4.splat(c);
-      for (; i + 4 <= n; i += 4) v128.store(at(e, i), f32x4.mul(v128.load(at(e, i)), cv));
+      const lv = f32x4.splat(least);
+      for (; i + 4 <= n; i += 4) {
+        const v = v128.load(at(e, i));
+        v128.store(at(e, i), flush<v128>(f32x4.mul(v128.and(v, f32x4.ge(v, lv)), cv)));
+      }
       if (i < n) {
         // In place, the overlapping last vector must leave the lanes scaled above as they are.
         const v = v128.load(at(e, n - 4));
-        v128.store(at(e, n - 4), v128.bitselect(f32x4.mul(v, cv), v, tailMask(n)));
+        v128.store(at(e, n - 4), v128.bitselect(flush<v128>(f32x4.mul(v128.and(v, f32x4.ge(v, lv)), cv)), v, tailMask(n)));
       }
       return;
     }
   }
-  for (; i < n; i++) store<f32>(at(e, i), load<f32>(at(e, i)) * c);
+  for (; i < n; i++) {
+    const v = load<f32>(at(e, i));
+    store<f32>(at(e, i), v < least ? 0 : flush<f32>(v * c));
+  }
 }
 
 /** Σ_j w_j (m - x_j), or Σ_j (m - x_j) when w is 0 (no weights). */
@@ -171,7 +189,7 @@ const TAIL_MASKS = memory.data<i32>([0, 0, 0, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, -
  * r / chunk's partial (and restarted) when that chunk or the rows end.
  */
 // @ts-ignore: decorator
-@inline function flush(out: usize, r: i32, rows: i32, chunk: i32, sum: f64): f64 {
+@inline function flushPartial(out: usize, r: i32, rows: i32, chunk: i32, sum: f64): f64 {
   if (r % chunk != chunk - 1 && r != rows - 1) return sum;
   store<f64>(out + (<usize>(r / chunk) << 3), sum);
   return 0;
@@ -180,7 +198,7 @@ const TAIL_MASKS = memory.data<i32>([0, 0, 0, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, -
 /** Row r's loss: into the running sum in chunk mode, else scaled to out[r]. */
 // @ts-ignore: decorator
 @inline function emit(out: usize, r: i32, rows: i32, loss: f32, scale: f32, chunk: i32, sum: f64): f64 {
-  if (chunk) return flush(out, r, rows, chunk, sum + loss);
+  if (chunk) return flushPartial(out, r, rows, chunk, sum + loss);
   store<f32>(at(out, r), loss * scale);
   return 0;
 }
@@ -327,7 +345,7 @@ export function bceWithLogits(
           c += 4;
           if (j == cols - 4) break;
         }
-        if (chunk) sum = flush(out, r, rows, chunk, sum + hsum(acc));
+        if (chunk) sum = flushPartial(out, r, rows, chunk, sum + hsum(acc));
         continue;
       }
     }
@@ -337,7 +355,7 @@ export function bceWithLogits(
       if (chunk) sum += l;
       else store<f32>(out + o, l * scale);
     }
-    if (chunk) sum = flush(out, r, rows, chunk, sum);
+    if (chunk) sum = flushPartial(out, r, rows, chunk, sum);
   }
 }
 

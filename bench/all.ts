@@ -83,6 +83,16 @@ for (const [kind, re] of [['Adam', /^Adam/], ['SGD-momentum', /^SGD/]] as const)
     goal(`${kind} ${who === bestVariant ? 'step()' : 'kernel alone'}, 1M params, % of the bandwidth of the same access pattern, paired per round (${bestVariant})`, paired && 100 * paired, '%', 80, true);
   }
 }
+for (const [kind, re] of [['Adam', /^Adam step\(\) ÷/], ['SGD-momentum', /^SGD .*step\(\) ÷/]] as const) {
+  const [step] = find('optim', re, 'step()');
+  // The ratio is kernel ÷ step per round; inverted, it is how many times the kernel's time step() takes.
+  goal(`${kind} step() ÷ its kernel alone, 1M params, paired per round (${bestVariant})`, step && 1 / step.result.ratios['kernel alone'].median, '×', 1.05, false);
+}
+for (const r of find('softmax_xent-subnormal', /./, /subnormal/)) {
+  goal(`softmax-CE with subnormal probabilities ÷ with none, ${/\(([^()]*)\)$/.exec(r.name)?.[1]}`, 1 / r.result.ratios['probability 0'].median, '×', 1.1, false);
+}
+// Not a goal of the issue: what the engine costs where it matters most.
+const engineShares = find('mlp-engine', /./, 'MLP step').map((r) => `batch ${/batch (\d+)/.exec(r.name)?.[1]}: ${(100 * r.result.ratios['the same ops, 8-wide layers'].median).toFixed(1)}%`);
 const [cold] = find('coldstart', /./, 'subgrad');
 goal('cold start, import to first finished step (median of the processes)', cold && cold.result.seconds.median * 1e3, ' ms', 40, false);
 for (const r of find('adam-subnormal', /./, /overfit/)) {
@@ -100,6 +110,8 @@ const summary = [
   '| figure | goal | measured | holds |',
   '|---|---|---|---|',
   ...goals.map((g) => `| ${g.figure} | ${g.goal} | ${g.measured} | ${g.holds === undefined ? '—' : g.holds ? 'yes' : 'no'} |`),
+  '',
+  `The engine's own share of the small-batch MLP step (bench/mlp.ts, paired per round): ${engineShares.join(', ') || 'not measured'}.`,
   '',
   ...session.flatMap((s) => [`## ${s.suite}`, '', ...s.table, '']),
 ].join('\n');

@@ -3,8 +3,9 @@
 // Adam's step with subnormal state, for subgrad (each Wasm variant, js
 // float32), TensorFlow.js (wasm as its users write it and in our best
 // formulation, cpu) and jax-js (jitted), all from the same initial weights;
-// plus profiles of where subgrad's step spends its time.
-import { createBackend, detectAnomaly, losses, scope, type Backend } from '../src/index.js';
+// plus the engine's share of subgrad's small-batch steps, what anomaly mode
+// costs, and profiles of where its step spends its time.
+import { createBackend, detectAnomaly, losses, nn, optim, randn, scope, tensor, type Backend } from '../src/index.js';
 import { supportedVariants } from '../src/backend/wasm.js';
 import { gflops, perSecond, quick, runSuite, type Case, type Contestant } from './harness.js';
 import { peakFor } from './limits.js';
@@ -104,7 +105,37 @@ function anomalyCase(size: number): Case {
   };
 }
 
+/**
+ * The engine's own cost per step (tape, dispatch, allocation, checks), which
+ * does not grow with the sizes: the same step with 8-wide layers, whose
+ * kernels touch a few floats, paired round by round with the real step. The
+ * step's × column is then the engine's share of it (under load, a wall-clock
+ * residual such as bench/profile.ts's also holds time the process waited).
+ */
+function engineCase(size: number): Case {
+  const b = batch(size);
+  const model = new nn.MLP([8, 8, SIZES[2]], { backend: best, seed: 1 });
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  const x = randn([size, 8], { backend: best, seed: 2 });
+  const y = tensor(b.labels, undefined, { backend: best });
+  const tiny = () => {
+    scope(() => {
+      const l = losses.crossEntropy(model.forward(x), y);
+      l.backward();
+      return l.item();
+    });
+    opt.step();
+    opt.zeroGrad();
+  };
+  return {
+    name: `engine's share of the MLP step at batch ${size} (${best.label}): the step's × column`,
+    baselines: ['the same ops, 8-wide layers'],
+    contestants: [{ name: 'MLP step', fn: subgrad(best, b).step }, { name: 'the same ops, 8-wide layers', fn: tiny }],
+  };
+}
+
 await runSuite('mlp', [128, 8, 1].map(trainingCase), { baselines: ['jax-js', 'tfjs-wasm explicit-T', 'tfjs-wasm', 'js-float32'] });
+await runSuite('mlp-engine', [8, 1].map(engineCase));
 await runSuite('mlp-inference', [128, 1].map(inferenceCase), { baselines: ['jax-js', 'tfjs-wasm', 'js-float32'] });
 await runSuite('mlp-anomaly', [128, 1].map(anomalyCase));
 await runSuite('adam-subnormal', (quick ? backends.slice(0, 1) : backends).map(subnormalCase));

@@ -46,6 +46,7 @@ export function profileStep(title: string, backend: Backend, makeStep: (b: Backe
       table.push(`| ${category} | ${(s.ms / steps).toFixed(3)} | ${((s.ms / steps / total) * 100).toFixed(1)}% | ${(s.calls / steps).toFixed(0)} |`);
     }
     const engine = total - kernels;
+    // Wall-clock: under load the rest also holds time the process waited (bench/mlp.ts measures the engine alone).
     table.push(`| tape, dispatch, allocation (the rest) | ${engine.toFixed(3)} | ${((engine / total) * 100).toFixed(1)}% | |`);
     console.log(`\n## ${title}\n\n${table.join('\n')}`);
     session.push({ suite: title, table, cases: {} });

@@ -1,7 +1,10 @@
 // Softmax cross-entropy from logits, forward + backward (the gradient of the
 // mean loss with respect to the logits), per training step: our fused kernel
 // on each Wasm variant and on the js reference (float32), against
-// TensorFlow.js's softmaxCrossEntropy on its Wasm and cpu backends.
+// TensorFlow.js's softmaxCrossEntropy on its Wasm and cpu backends; and our
+// kernels on overconfident rows whose small probabilities are subnormal
+// (stored as 0: x86's slow path for subnormals would make them 1.5× slower)
+// against the same rows with those probabilities exactly 0.
 //   npm run bench:xent            (BENCH_QUICK=1 for a short run)
 import { createBackend, losses, scope, tensor, Generator, type Backend } from '../src/index.js';
 import { supportedVariants } from '../src/backend/wasm.js';
@@ -64,6 +67,23 @@ function jaxjs(rows: number, cols: number): Contestant {
   return { name: 'jax-js', fn: () => void f(logits.ref, onehot.ref).dataSync() };
 }
 
+/**
+ * Rows of 10 logits, 9 tied at 5 (s = 9) and one `gap` below: at gap 86.5 its
+ * probability e^-86.5 / 9 = 3e-39 is subnormal, at 100 exp gives 0.
+ */
+function overconfident(backend: Backend, gap: number, name: string): Contestant {
+  const [rows, cols] = [4096, 10];
+  const logits = tensor(Float32Array.from({ length: rows * cols }, (_, i) => (i % cols < 9 ? 5 : 5 - gap)), [rows, cols], { backend, requiresGrad: true });
+  const y = tensor(new Int32Array(rows), undefined, { backend });
+  return { name, fn: () => scope(() => losses.crossEntropy(logits, y).backward()) };
+}
+
+const subnormalCases = (quick ? backends.slice(0, 1) : backends.filter((b) => b.name === 'wasm')).map((b) => ({
+  name: `[4096, 10] fwd+bwd, one subnormal probability per row ÷ none (${b.label})`,
+  baselines: ['probability 0'],
+  contestants: [overconfident(b, 100, 'probability 0'), overconfident(b, 86.5, 'probability 3e-39 (subnormal)')],
+}));
+
 await runSuite(
   'softmax_xent',
   shapes.map(([rows, cols]) => ({
@@ -73,3 +93,4 @@ await runSuite(
   })),
   { baselines: ['jax-js', 'tfjs-wasm', 'js-float32'] },
 );
+await runSuite('softmax_xent-subnormal', subnormalCases);

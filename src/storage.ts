@@ -49,6 +49,14 @@ export class Storage {
   /** How many steps (top-level scopes) have staged this host storage. */
   private stagings = 0;
   private lastStagedEpoch = -1;
+  /**
+   * On a base: the index of the first NaN or infinity in ranges of its float
+   * values (-1: none), by byte offset, as checked writes of gradients (the
+   * tape's commit, an optimizer's gather) or scans found it. Ranges never
+   * overlap, and every write through a storage forgets what it overlaps, so a
+   * record is never stale: an optimizer's step reads it instead of scanning.
+   */
+  private finite: Map<number, { bytes: number; first: number }> | null = null;
 
   constructor(
     readonly bytes: number,
@@ -105,6 +113,36 @@ export class Storage {
     return this.addr;
   }
 
+  /** Notes that these bytes were written: what was recorded of their values (or of bytes they overlap) is forgotten. */
+  wrote(): void {
+    const { base, offset } = this.root();
+    const known = base.finite;
+    if (!known) return;
+    // Recorded ranges never overlap: one of exactly these bytes is the only one they touch.
+    if (known.get(offset)?.bytes === this.bytes) known.delete(offset);
+    else if (offset === 0 && this.bytes === base.bytes) known.clear();
+    else for (const [at, r] of known) if (at < offset + this.bytes && offset < at + r.bytes) known.delete(at);
+  }
+
+  /**
+   * The index of the first NaN or infinity among these values (-1: none), as
+   * a checked write or a scan recorded it, or undefined when some write came
+   * after (every write through a storage's methods forgets it). A kernel that
+   * writes a gradient in place and checks it sets it.
+   */
+  get firstNonFinite(): number | undefined {
+    const { base, offset } = this.root();
+    const r = base.finite?.get(offset);
+    return r?.bytes === this.bytes ? r.first : undefined;
+  }
+
+  set firstNonFinite(first: number | undefined) {
+    this.wrote();
+    if (first === undefined) return;
+    const { base, offset } = this.root();
+    (base.finite ??= new Map()).set(offset, { bytes: this.bytes, first });
+  }
+
   /** The host bytes of a storage at home outside linear memory (through views), else null. */
   private hostBytes(): Uint8Array<ArrayBuffer> | null {
     const { base, offset } = this.root();
@@ -128,6 +166,7 @@ export class Storage {
     this.assertAlive('write');
     const Type = dtype === 'float64' ? Float64Array : dtype === 'int32' ? Int32Array : Float32Array;
     const host = this.hostBytes();
+    this.wrote();
     if (host) {
       new Type(host.buffer, host.byteOffset, this.bytes / Type.BYTES_PER_ELEMENT).set(values);
       this.root().base.touchHost();
@@ -141,6 +180,7 @@ export class Storage {
   /** Sets every float element to `value` (kernels for linear memory, a loop for host bytes). */
   fill(value: number): void {
     this.assertAlive('fill');
+    this.wrote();
     const host = this.hostBytes();
     if (!host) {
       this.backend.kernels.fill(this.ptr, this.bytes / this.backend.bytesPerElement, value);
@@ -154,6 +194,7 @@ export class Storage {
   /** Copies `bytes` bytes from linear memory at `src` over these bytes (a gradient written back, say). */
   copyFrom(src: number): void {
     this.assertAlive('write');
+    this.wrote();
     const u8 = this.backend.memory.u8;
     const host = this.hostBytes();
     if (host) {
@@ -273,10 +314,12 @@ export class Storage {
       this.freeBytes();
       this.scope = null;
       this.record = null;
+      this.finite = null;
     }
     this.home = 'view';
     this.base = owner;
     this.offset = offset;
+    this.wrote();
   }
 
   /** Gives a view its own owned copy of its bytes, e.g. before its block is freed. */
@@ -576,9 +619,4 @@ export function scope<T>(fn: () => T): T {
     );
   }
   return runScope(fn);
-}
-
-/** Runs fn in the current scope, or in a scope of its own when none is open (how ops work outside scopes). */
-export function inScope<T>(fn: () => T, survivors?: (result: T, visit: (s: Storage) => void) => void): T {
-  return current ? fn() : runScope(fn, survivors);
 }

@@ -33,10 +33,15 @@ let recording = true;
 /** Runs fn without recording anything on the tape. */
 export function noGrad<T>(fn: () => T): T {
   checkFunction('noGrad', 'fn', fn);
+  return untracked(fn, undefined, undefined);
+}
+
+/** fn(a, b) without recording: noGrad for the engine's own calls, with no closure to make per call. */
+export function untracked<A, B, T>(fn: (a: A, b: B) => T, a: A, b: B): T {
   const was = recording;
   recording = false;
   try {
-    return fn();
+    return fn(a, b);
   } finally {
     recording = was;
   }
@@ -64,22 +69,32 @@ export interface BackwardOptions {
 function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>([root]);
-  const stack: [Tensor, number][] = [[root, 0]];
+  // A depth-first walk with an explicit stack: each tensor with the index of its next input.
+  const stack: Tensor[] = [root];
+  const next: number[] = [0];
   while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const inputs = top[0].node?.inputs ?? [];
-    if (top[1] < inputs.length) {
-      const next = inputs[top[1]++];
-      if (next.requiresGrad && !seen.has(next)) {
-        seen.add(next);
-        stack.push([next, 0]);
+    const top = stack.length - 1;
+    const t = stack[top];
+    const inputs = t.node?.inputs;
+    if (inputs && next[top] < inputs.length) {
+      const input = inputs[next[top]++];
+      if (input.requiresGrad && !seen.has(input)) {
+        seen.add(input);
+        stack.push(input);
+        next.push(0);
       }
     } else {
-      order.push(top[0]);
+      order.push(t);
       stack.pop();
+      next.pop();
     }
   }
   return order;
+}
+
+/** Throws unless x, one of node's inputs or saved tensors, is alive (the message is made only then). */
+function checkSaved(x: Tensor, node: Node, what: 'input' | 'saved tensor', i: number): void {
+  if (!x.storage.alive) x.storage.assertAlive(`backward through '${node.op}' (${what} ${i} of shape ${fmt(x.shape)})`);
 }
 
 /** Throws unless every tensor the graph needs is alive, the graph is not freed and leaf gradients can take a sum. */
@@ -96,14 +111,9 @@ function checkGraph(order: readonly Tensor[], backend: Tensor['backend']): void 
     if (node.vjp === null) {
       throw new GraphError('backward', `the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call to run backward twice`);
     }
-    const check = (x: Tensor, what: string) => {
-      if (!x.storage.alive) {
-        x.storage.assertAlive(`backward through '${node.op}' (${what})`);
-      }
-    };
-    check(t, 'its output');
-    node.inputs.forEach((x, i) => check(x, `input ${i} of shape ${fmt(x.shape)}`));
-    node.saved.forEach((x, i) => check(x, `saved tensor ${i} of shape ${fmt(x.shape)}`));
+    if (!t.storage.alive) t.storage.assertAlive(`backward through '${node.op}' (its output)`);
+    for (let i = 0; i < node.inputs.length; i++) checkSaved(node.inputs[i], node, 'input', i);
+    for (let i = 0; i < node.saved.length; i++) checkSaved(node.saved[i], node, 'saved tensor', i);
   }
 }
 
@@ -143,13 +153,14 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
         leaves.push([t, g]);
         continue;
       }
-      const inputGrads = noGrad(() => node.vjp!(g));
+      const inputGrads = untracked(node.vjp!, g, undefined);
       if (!Array.isArray(inputGrads) || inputGrads.length !== node.inputs.length) {
         throw new ArgumentError(node.op, `vjp must return an array of ${node.inputs.length} gradients (null where none flows), got ${Array.isArray(inputGrads) ? inputGrads.length : typeof inputGrads}`);
       }
-      node.inputs.forEach((input, k) => {
+      for (let k = 0; k < node.inputs.length; k++) {
+        const input = node.inputs[k];
         const gi = inputGrads[k];
-        if (!gi || !input.requiresGrad) return;
+        if (!gi || !input.requiresGrad) continue;
         if (!(gi instanceof Tensor)) throw new ArgumentError(node.op, `vjp returned ${typeof gi} for input ${k}; expected a Tensor or null`);
         if (!sameShape(gi.shape, input.shape)) {
           throw new ShapeError(node.op, `vjp returned a gradient of shape ${fmt(gi.shape)} for input ${k} of shape ${fmt(input.shape)}`);
@@ -157,7 +168,7 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
         if (gi.backend !== b || gi.dtype === 'int32') {
           throw new BackendError(node.op, `vjp returned a ${gi.dtype} gradient on ${gi.backend.label} for input ${k}; expected ${b.dtype} on ${b.label}`);
         }
-        gi.storage.assertAlive(`${node.op} (its vjp's gradient for input ${k})`);
+        if (!gi.storage.alive) gi.storage.assertAlive(`${node.op} (its vjp's gradient for input ${k})`);
         if (anomaly) checkFinite(gi, node.op, 'backward', node.inputs, node.site, `gradient for input ${k}`);
         const prev = grads.get(input);
         if (!prev) grads.set(input, gi);
@@ -167,7 +178,7 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
           b.kernels.binary(Binary.Add, prev.ptr, gi.ptr, sum.ptr, sum.size);
           grads.set(input, sum);
         }
-      });
+      }
     }
     commit(leaves);
     if (!retainGraph) for (const t of order) if (t.node) t.node.vjp = null;
@@ -193,7 +204,9 @@ export function setGradSlot(leaf: Tensor, slot: (() => Tensor) | null): void {
 
 /**
  * Adds each leaf's gradient into leaf.grad. New gradients are allocated first
- * (the one step that can fail, out of memory), then every sum is written.
+ * (the one step that can fail, out of memory), then every sum is written; in
+ * linear memory, checked for NaN and infinities in the same pass, so that an
+ * optimizer's step reads what was found (Storage.firstNonFinite) instead of scanning.
  */
 function commit(leaves: readonly [Tensor, Tensor][]): void {
   const created: Tensor[] = [];
@@ -213,14 +226,16 @@ function commit(leaves: readonly [Tensor, Tensor][]): void {
   leaves.forEach(([leaf, g], i) => {
     const target = targets[i];
     const k = leaf.backend.kernels;
-    if (created.includes(target) || target !== leaf.grad) {
-      // A new (or re-slotted) gradient: the sum is g itself.
-      target.storage.copyFrom(g.ptr);
-    } else if (target.storage.root().base.home === 'host') {
+    // A new (or re-slotted) gradient: the sum is g itself.
+    const fresh = created.includes(target) || target !== leaf.grad;
+    if (target.storage.root().base.home !== 'host') {
+      target.storage.firstNonFinite = k.accumulate(fresh ? 0 : target.ptr, g.ptr, target.ptr, leaf.size);
+    } else if (fresh) target.storage.copyFrom(g.ptr);
+    else {
       const sum = empty(leaf.shape, leaf.backend, leaf.dtype);
       k.binary(Binary.Add, target.ptr, g.ptr, sum.ptr, leaf.size);
       target.storage.copyFrom(sum.ptr);
-    } else k.binary(Binary.Add, target.ptr, g.ptr, target.ptr, leaf.size);
+    }
     leaf.grad = target;
   });
 }

@@ -25,6 +25,12 @@ export interface KernelExports {
   select(cond: Ptr, a: Ptr, b: Ptr, out: Ptr, n: number): void;
   /** relu's backward: dx = g where x > 0, atZero·g where x = 0, else 0. */
   reluBackward(g: Ptr, x: Ptr, dx: Ptr, n: number, atZero: number): void;
+  /**
+   * A gradient accumulated and checked in one pass: out = x + g, or out = g
+   * when x is 0 (a new gradient); returns the index of the first NaN or
+   * infinite value written to out (as stored: a float32 sum can overflow), or -1.
+   */
+  accumulate(x: Ptr, g: Ptr, out: Ptr, n: number): number;
   stridedCopy(
     src: Ptr, dst: Ptr,
     n0: number, n1: number, n2: number, n3: number,

@@ -1,16 +1,18 @@
 // Modules: containers of parameters with PyTorch's names ("0.weight") and
 // state dicts, so a model saved here loads into the equivalent torch.nn model.
 import type { Backend } from '../backend/backend.js';
+import { Binary, Reduce } from '../backend/opcodes.js';
 import { ArgumentError, CheckpointError, ShapeError } from '../errors.js';
 import { checkRecord, type FLOAT_LABELS } from '../io/records.js';
 import type { TensorRecord } from '../io/safetensors.js';
-import { add, detach, matmul, relu, transpose, type ReluOptions } from '../ops/index.js';
+import { detach, matmul, relu, transpose, type ReluOptions } from '../ops/index.js';
 import { reluSubgradient } from '../ops/elementwise.js';
 import { Generator as Rng, defaultGenerator } from '../random.js';
 import { checkBackend, checkBoolean, checkInteger, checkNumber, checkObject, checkOneOf, checkOptions, isPrototypeKey, show } from '../check.js';
 import { fmt, sameShape } from '../shape.js';
 import { noGrad } from '../tape.js';
-import { Tensor, tensor } from '../tensor.js';
+import { op } from '../ops/define.js';
+import { Tensor, empty, tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { geluApproximation, hardtanhBounds, softplusOptions, type GeluOptions, type SoftplusOptions } from './options.js';
 
@@ -233,6 +235,29 @@ function layerOptions<O extends { backend?: Backend }>(op: string, options: O | 
 }
 
 /**
+ * y + bias along y's last axis: Linear's bias as one op instead of a
+ * broadcast add, so it costs one kernel forward (a row broadcast) and one
+ * backward (the column sums of g), without the broadcasting machinery.
+ */
+export const biasAdd = op({
+  name: 'biasAdd',
+  forward: ([y, bias]) => {
+    const n = bias.size;
+    const out = empty(y.shape, y.backend, y.dtype);
+    y.backend.kernels.binaryStrided(Binary.Add, y.ptr, bias.ptr, out.ptr, 1, 1, y.size / n, n, 0, 0, n, 1, 0, 0, 0, 1);
+    return out;
+  },
+  vjp: (g, [, bias]) => {
+    const db = empty(bias.shape, g.backend, g.dtype);
+    const rows = g.size / bias.size;
+    // A sum over no rows is 0 (the kernel reads a first row).
+    if (rows === 0) g.backend.kernels.fill(db.ptr, db.size, 0);
+    else g.backend.kernels.reduce(Reduce.Sum, g.ptr, db.ptr, 1, rows, bias.size);
+    return [g, db];
+  },
+});
+
+/**
  * y = x·W + b. The weight is stored [in, out] so the forward pass is one
  * matmul; its state dict entry is the transpose, PyTorch's [out, in].
  */
@@ -277,7 +302,7 @@ export class Linear extends Module {
       throw new ShapeError('Linear', `Linear(${this.inFeatures}, ${this.outFeatures}) expects input [batch, ${this.inFeatures}], got ${shape}`);
     }
     const y = matmul(x, this.weight);
-    return this.bias ? add(y, this.bias) : y;
+    return this.bias ? biasAdd([y, this.bias], undefined) : y;
   }
 }
 

@@ -6,8 +6,8 @@ import { anomaly, callSite, checkFinite } from '../anomaly.js';
 import type { Unary } from '../backend/opcodes.js';
 import { checkTensor } from '../check.js';
 import { ArgumentError } from '../errors.js';
-import { Storage, inScope } from '../storage.js';
-import { record, noGrad } from '../tape.js';
+import { Storage, currentScope, runScope } from '../storage.js';
+import { record, untracked } from '../tape.js';
 import { Tensor, checkInputs, type NestedArray } from '../tensor.js';
 import { unaryKernel } from './broadcast.js';
 
@@ -52,34 +52,38 @@ function register(name: string, kinks: readonly Kink[] = [], custom = false): vo
   opTable.set(name, { name, kinks, custom });
 }
 
+const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
+const none: readonly Tensor[] = [];
+
 /** The tensors among an op's params (labels, indices, what forward keeps for backward): saved by the graph like its inputs. */
-function tensorsIn(params: unknown): Tensor[] {
+function tensorsIn(params: unknown): readonly Tensor[] {
   if (params instanceof Tensor) return [params];
-  if (params === null || typeof params !== 'object') return [];
-  return Object.values(params).filter((v): v is Tensor => v instanceof Tensor);
+  if (params === null || typeof params !== 'object') return none;
+  const values = Array.isArray(params) ? params : Object.values(params);
+  return values.some(isTensor) ? values.filter(isTensor) : none;
 }
 
 export function op<P = undefined>(spec: OpSpec<P>, custom = false): (inputs: readonly Tensor[], params: P) => Tensor {
   register(spec.name, spec.kinks, custom);
   const { name, forward, vjp } = spec;
+  const apply = (inputs: readonly Tensor[], params: P): Tensor => {
+    let out = untracked(forward, inputs, params);
+    // An input handed back unchanged (identity, straight-through) must stay a leaf: the output is an alias.
+    if (inputs.includes(out)) out = new Tensor(out.shape, out.dtype, Storage.view(out.storage));
+    const site = anomaly ? callSite() : undefined;
+    if (anomaly) checkFinite(out, name, 'forward', inputs, site);
+    return record(out, name, inputs, tensorsIn(params), (g) => vjp(g, inputs, out, params), site);
+  };
   return (inputs, params) => {
     checkInputs(name, inputs);
-    let saved: Tensor[] = [];
+    if (currentScope()) return apply(inputs, params);
     // Outside any scope an op runs in one of its own: its output and what
     // backward needs survive it, the rest of its temporaries do not.
-    return inScope(
-      () => {
-        let out = noGrad(() => forward(inputs, params));
-        // An input handed back unchanged (identity, straight-through) must stay a leaf: the output is an alias.
-        if (inputs.includes(out)) out = new Tensor(out.shape, out.dtype, Storage.view(out.storage));
-        saved = tensorsIn(params);
-        const site = anomaly ? callSite() : undefined;
-        if (anomaly) checkFinite(out, name, 'forward', inputs, site);
-        return record(out, name, inputs, saved, (g) => vjp(g, inputs, out, params), site);
-      },
+    return runScope(
+      () => apply(inputs, params),
       (out, visit) => {
         visit(out.storage);
-        for (const t of saved) visit(t.storage);
+        for (const t of tensorsIn(params)) visit(t.storage);
       },
     );
   };

@@ -264,7 +264,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     const s = this.stores[0];
     const present = s.gradients(op, 0);
     s.collect();
-    present.forEach((has, i) => has || s.backend.kernels.fill(s.at(s.grads, s.offsets[i]), s.tensors[i].size, 0));
+    present.forEach((has, i) => has || s.slot[i]().storage.fill(0));
     const at = s.grads.ptr / s.bytesPerElement;
     out.set(s.backend.floats.subarray(at, at + s.numel));
     return loss;

@@ -231,24 +231,23 @@ export abstract class Optimizer<O extends { lr: number }> {
     for (let gi = 0; gi < plans.length; gi++) {
       const s = this.stores[gi];
       for (const run of plans[gi]) {
-        const at = s.backend.kernels.firstNonFinite(s.at(s.grads, run.offset), run.n);
-        if (at < 0) continue;
-        if (this.nonFinite === 'skip') {
-          this.skippedSteps++;
-          return false;
+        for (let i = run.start; i < run.end; i++) {
+          const index = s.firstNonFinite(i);
+          if (index < 0) continue;
+          if (this.nonFinite === 'skip') {
+            this.skippedSteps++;
+            return false;
+          }
+          const value = s.backend.floats[s.at(s.grads, s.offsets[i] + index) / s.bytesPerElement];
+          throw new NonFiniteGradientError(
+            op,
+            `the gradient of ${s.describe(i, gi)} is ${value} at element ${index}; parameters and optimizer state were left unchanged ` +
+              `(pass { nonFinite: 'skip' } to skip such steps)`,
+            s.names[i],
+            index,
+            value,
+          );
         }
-        let i = run.start;
-        while (i + 1 < run.end && s.offsets[i + 1] <= run.offset + at) i++;
-        const index = run.offset + at - s.offsets[i];
-        const value = s.backend.floats[s.at(s.grads, run.offset + at) / s.bytesPerElement];
-        throw new NonFiniteGradientError(
-          op,
-          `the gradient of ${s.describe(i, gi)} is ${value} at element ${index}; parameters and optimizer state were left unchanged ` +
-            `(pass { nonFinite: 'skip' } to skip such steps)`,
-          s.names[i],
-          index,
-          value,
-        );
       }
     }
     return true;

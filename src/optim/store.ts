@@ -57,7 +57,7 @@ export class GroupStore {
       this.params.dispose();
       throw e;
     }
-    backend.kernels.fill(this.grads.ptr, numel, 0);
+    this.grads.fill(0);
     this.scalars = { step: tensors.map(() => 0) };
     for (const [name, value] of Object.entries(scalarDefaults)) this.scalars[name] = tensors.map(() => value);
   }
@@ -75,7 +75,8 @@ export class GroupStore {
       const grads = this.grads;
       const view = () => new Tensor(p.shape, p.dtype, Storage.view(grads, at, p.storage.bytes));
       let slot = p.grad ?? view();
-      this.slot.push(() => (slot.storage.alive ? slot : (slot = view())));
+      // A slot moved out of the block (made another optimizer's parameter) is the user's tensor now.
+      this.slot.push(() => (slot.storage.alive && slot.storage.base === grads ? slot : (slot = view())));
       setGradSlot(p, this.slot[i]);
     });
   }
@@ -123,7 +124,8 @@ export class GroupStore {
       const g = p.grad;
       const slot = this.slot[i]();
       if (!g || !g.storage.alive || g.storage === slot.storage) return;
-      this.backend.memory.u8.copyWithin(slot.ptr, g.ptr, g.ptr + g.storage.bytes);
+      // One pass copies the gradient and checks it (see firstNonFinite).
+      slot.storage.firstNonFinite = this.backend.kernels.accumulate(0, g.ptr, slot.ptr, p.size);
       p.grad = slot;
     });
   }
@@ -134,9 +136,20 @@ export class GroupStore {
     const values = this.backend.floats.slice(at, at + this.numel);
     const refs = this.tensors.map((p) => p.grad);
     return () => {
-      this.backend.floats.set(values, this.grads.ptr / this.bytesPerElement);
+      this.grads.write(values, this.backend.dtype);
       this.tensors.forEach((p, i) => (p.grad = refs[i]));
     };
+  }
+
+  /**
+   * The index of the first NaN or infinity in parameter i's gradient, or -1:
+   * what the write that made it found (the tape's commit, collect), so a step
+   * makes no pass of its own over the gradients; scanned (and recorded) when
+   * another write came after it.
+   */
+  firstNonFinite(i: number): number {
+    const g = this.slot[i]();
+    return (g.storage.firstNonFinite ??= this.backend.kernels.firstNonFinite(g.ptr, g.size));
   }
 
   /** Maximal runs of consecutive parameters that have a gradient and share their scalars. */
@@ -182,9 +195,13 @@ export class GroupStore {
     this.state.delete(name);
   }
 
-  /** Zeroes the gradient block; with setToNone, parameters report no gradient until the next backward. */
+  /**
+   * Zeroes the gradient block; with setToNone, parameters report no gradient
+   * until the next backward instead, and the block is left as it is (backward
+   * writes a gradient anew, as it does to a parameter without one).
+   */
   zeroGrad(setToNone: boolean): void {
-    this.backend.kernels.fill(this.grads.ptr, this.numel, 0);
+    if (!setToNone) this.grads.fill(0);
     this.tensors.forEach((p, i) => {
       if (p.storage.base === this.params) p.grad = setToNone ? null : this.slot[i]();
     });

@@ -339,3 +339,50 @@ describe('polynomial exp (assembly/exp.ts)', () => {
     expect(y.slice(10)).toEqual([1, 1]);
   });
 });
+
+// A probability e^(x - m) / s with s > 1 can be subnormal where e^(x - m) is
+// not; float32 backends store it as 0 (no slow path for backward reading it),
+// float64 keeps it. Rows of `cols` logits: `top` tied at 5 (s = top), the
+// others `gap` below, so the small probabilities are e^-gap / top exactly.
+describe('softmax probabilities below 2^-126 are stored as 0 on float32 backends', () => {
+  const cases = [
+    { cols: 10, top: 9, gap: 86.5 },
+    { cols: 7, top: 3, gap: 86.9 },
+    { cols: 37, top: 20, gap: 85.5 },
+  ];
+  it.each([js64, js32, ...wasmBackends].map((b) => [b.label, b] as const))('sparse and dense, forward and backward (%s)', (_l, backend) => {
+    for (const { cols, top, gap } of [...cases, { cols: 10, top: 2, gap: 80 }]) {
+      const rows = 3;
+      const small = Math.exp(-gap) / top;
+      // The same value as float32 computes it is within a few ulp: what matters is its side of 2^-126.
+      const flushed = backend.dtype === 'float32' && small < 2 ** -126;
+      const x = Array.from({ length: rows * cols }, (_, i) => (i % cols < top ? 5 : 5 - gap));
+      const { probs, grad } = scope(() => {
+        const k = backend.kernels;
+        const t = (v: ArrayLike<number>, shape?: number[]) => tensor(v, shape, { backend });
+        const xt = t(x, [rows, cols]);
+        const labels = tensor(new Int32Array(rows), undefined, { backend });
+        const [lse, out, p, dx] = [t(new Array(rows).fill(0)), t([0]), t(new Array(rows * cols).fill(7)), t(new Array(rows * cols).fill(7))];
+        k.softmaxXentSparse(xt.ptr, labels.ptr, lse.ptr, p.ptr, out.ptr, rows, cols, 0, 1, 1);
+        k.softmaxXentSparseBackward(p.ptr, labels.ptr, t([1]).ptr, 0, dx.ptr, rows, cols, 0, 1);
+        const dense = t(new Array(rows * cols).fill(7));
+        const targets = t(Array.from({ length: rows * cols }, (_, i) => (i % cols === 0 ? 1 : 0)), [rows, cols]);
+        k.softmaxXentDense(xt.ptr, targets.ptr, lse.ptr, dense.ptr, out.ptr, rows, cols, 1, 1);
+        expect(Array.from(dense.data())).toEqual(Array.from(p.data()));
+        return { probs: Array.from(p.data()), grad: Array.from(dx.data()) };
+      });
+      for (let i = 0; i < rows * cols; i++) {
+        const label = `${backend.label} cols ${cols} [${i}]`;
+        if (i % cols < top) {
+          expect(Math.abs(probs[i] - 1 / top), label).toBeLessThan(1e-6);
+        } else if (flushed) {
+          expect(probs[i], label).toBe(0);
+          expect(grad[i], label).toBe(0);
+        } else {
+          expect(Math.abs(probs[i] / small - 1), `${label}: ${probs[i]} vs ${small}`).toBeLessThan(1e-5);
+          expect(Math.abs(grad[i] / small - 1), label).toBeLessThan(1e-5);
+        }
+      }
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as sg from '../../src/index.js';
 import { ELU, LeakyReLU, Linear, MLP, Module, PReLU, ReLU, Sequential, Sigmoid, Softplus, Tanh } from '../../src/nn/index.js';
+import { biasAdd } from '../../src/nn/module.js';
+import { describeOpTable } from '../helpers/optable.js';
 import { js64, wasmBackends } from '../helpers/backends.js';
 
 const backends = [...wasmBackends, js64].map((b) => [b.label, b] as const);
@@ -11,7 +13,36 @@ function referenceLinear(x: number[][], w: number[][], bias: number[]): number[]
   return x.map((row) => w.map((wo, o) => wo.reduce((s, wi, i) => s + wi * row[i], bias[o])));
 }
 
+// Linear's bias add, one op: gradcheck and every Wasm variant against js float64, 2-D and 3-D.
+describeOpTable("biasAdd (Linear's bias)", [
+  { name: 'rows of n', fn: (y, b) => biasAdd([y, b], undefined), shapes: (n) => [[3, n], [n]] },
+  { name: 'a batch of sequences', fn: (y, b) => biasAdd([y, b], undefined), shapes: (n) => [[2, 3, n], [n]] },
+  { name: 'one row', fn: (y, b) => biasAdd([y, b], undefined), shapes: (n) => [[1, n], [n]] },
+]);
+
 describe('Linear', () => {
+  it.each(backends)("backpropagates x·W + b: dW = xᵀg, db = the column sums of g, dx = g·Wᵀ, for every batch size (%s)", (_l, backend) => {
+    for (const batch of [0, 1, 3, 17]) {
+      const layer = new Linear(5, 3, { seed: 2, backend });
+      layer.loadStateDict({ bias: sg.tensor([0.5, -1, 2], undefined, { backend }) }, { strict: false });
+      const w = layer.weight.toArray() as number[][];
+      const xs = Array.from({ length: batch }, (_, r) => Array.from({ length: 5 }, (_, i) => Math.fround(Math.sin(3 * r + i))));
+      const gs = Array.from({ length: batch }, (_, r) => [1, -2, 0.5].map((v) => v * (r + 1)));
+      const x = sg.tensor(xs.flat(), [batch, 5], { backend, requiresGrad: true });
+      sg.scope(() => {
+        const y = layer.forward(x);
+        const want = xs.map((row) => [0, 1, 2].map((o) => row.reduce((s, v, i) => s + v * w[i][o], [0.5, -1, 2][o])));
+        expect(values(y).map((v, i) => Math.abs(v - want.flat()[i]) < 1e-5)).toEqual(want.flat().map(() => true));
+        y.backward(sg.tensor(gs.flat(), [batch, 3], { backend }));
+      });
+      const close = (got: sg.Tensor, want: number[]) => values(got).forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+      close(layer.bias!.grad!, [0, 1, 2].map((o) => gs.reduce((s, g) => s + g[o], 0)));
+      close(layer.weight.grad!, w.flatMap((_, i) => [0, 1, 2].map((o) => xs.reduce((s, row, r) => s + row[i] * gs[r][o], 0))));
+      if (batch > 0) close(x.grad!, xs.flatMap((_, r) => [0, 1, 2, 3, 4].map((i) => gs[r].reduce((s, g, o) => s + g * w[i][o], 0))));
+      layer.dispose();
+    }
+  });
+
   it.each(backends)('computes x·Wᵀ + b with the state dict weight in [out, in] layout (%s)', (_l, backend) => {
     const layer = new Linear(3, 2, { seed: 7, backend });
     const state = layer.stateDict();

@@ -156,6 +156,17 @@ export function elementwiseKernels(v: JsViews) {
         f[di + i] = xv > 0 ? f[gi + i] : xv === 0 && atZero !== 0 ? atZero * f[gi + i] : 0;
       }
     },
+    accumulate(x: number, g: number, out: number, n: number): number {
+      const f = v.f;
+      const [xi, gi, oi] = [v.at(x), v.at(g), v.at(out)];
+      let first = -1;
+      for (let i = 0; i < n; i++) {
+        f[oi + i] = x === 0 ? f[gi + i] : f[xi + i] + f[gi + i];
+        // What was stored: a sum of finite float32 values can round to infinity.
+        if (first < 0 && !Number.isFinite(f[oi + i])) first = i;
+      }
+      return first;
+    },
     stridedCopy(
       src: number, dst: number,
       n0: number, n1: number, n2: number, n3: number,

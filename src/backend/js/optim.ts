@@ -7,13 +7,10 @@ import type { JsViews } from './views.js';
 
 const denom = (x: number, eps: number, inside: boolean) => (inside ? Math.sqrt(x + eps) : Math.sqrt(x) + eps);
 const prox = (p: number, t: number) => Math.sign(p) * Math.max(Math.abs(p) - t, 0);
-const FLT_MIN = 2 ** -126;
-const flush32 = (x: number) => (Math.abs(Math.fround(x)) < FLT_MIN ? 0 : x);
-const exact = (x: number) => x;
 
 export function optimKernels(v: JsViews) {
   const e = v.bytes;
-  const flush = v.dtype === 'float32' ? flush32 : exact;
+  const flush = v.flush;
   /** Stores state value x at index i (flushed like the Wasm kernels) and returns what was stored. */
   const put = (f: Float32Array | Float64Array, i: number, x: number) => {
     const kept = flush(x);

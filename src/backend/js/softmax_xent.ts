@@ -27,7 +27,8 @@ export function softmaxXentKernels(v: JsViews) {
     for (let j = 0; j < cols; j++) m = f[o + j] > m || Number.isNaN(f[o + j]) ? f[o + j] : m;
     let sum = 0;
     for (let j = 0; j < cols; j++) sum += f[po + j] = Math.exp(f[o + j] - m);
-    for (let j = 0; j < cols; j++) f[po + j] /= sum;
+    // Flushed of subnormals on float32, as the Wasm kernels store the softmax.
+    for (let j = 0; j < cols; j++) f[po + j] = v.flush(f[po + j] / sum);
     const ls = Math.log(sum);
     f[(lse / e) + r] = m + ls;
     return { o, m, ls };
