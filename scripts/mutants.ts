@@ -30,6 +30,16 @@ export const MUTANTS: Mutant[] = [
   { file: 'src/storage.ts', name: 'a staged copy ignores writes to the host bytes', from: 'if (st && st.version === this.version && (st.scope', to: 'if (st && (st.scope', tests: MEMORY },
   { file: 'src/storage.ts', name: 'keep() does not move an arena tensor', from: "if (base.home !== 'owned') base.rehome('owned', null);", to: '', tests: MEMORY },
   { file: 'src/storage.ts', name: 'the cache evicts copies in use this step', from: "if (e.hot === (kind === 'hot') && e.epoch !== epoch) this.evict(e);", to: "if (e.hot === (kind === 'hot')) this.evict(e);", tests: MEMORY },
+  // ---- the tape and the non-finite records (src/tape.ts, src/storage.ts)
+  { file: 'src/tape.ts', name: "backward checks no saved tensor's liveness", from: "  if (!x.storage.alive) x.storage.assertAlive(`backward through", to: "  if (false) x.storage.assertAlive(`backward through", tests: ['test/lifetimes.test.ts', 'test/tape.test.ts'] },
+  { file: 'src/tape.ts', name: 'the graph is freed even with retainGraph', from: 'if (!retainGraph) for (const t of order) if (t.node) t.node.vjp = null;', to: 'for (const t of order) if (t.node) t.node.vjp = null;', tests: ['test/tape.test.ts', 'test/gradcheck'] },
+  { file: 'src/tape.ts', name: 'a gradient accumulates into a fresh block (stale bytes added)', from: 'k.accumulate(fresh ? 0 : target.ptr, g.ptr, target.ptr, leaf.size);', to: 'k.accumulate(target.ptr, g.ptr, target.ptr, leaf.size);', tests: ['test/tape.test.ts', 'test/optim', 'test/lifetimes.test.ts'] },
+  { file: 'src/storage.ts', name: 'a write does not forget the non-finite record', from: "    if (known.get(offset)?.bytes === this.bytes) known.delete(offset);", to: "    if (false) known.delete(offset);", tests: ['test/storage.test.ts', 'test/optim/nonfinite.test.ts'] },
+  { file: 'src/storage.ts', name: 'scope() runs an async function', from: '  if (isAsync(fn)) {', to: '  if (false) {', tests: ['test/lifetimes.test.ts'] },
+  // ---- optimizers: the step's checks (src/optim/)
+  { file: 'src/optim/optimizer.ts', name: 'a recorded non-finite gradient ignored', from: '          if (index < 0) continue;', to: '          if (index < 0 || true) continue;', tests: ['test/optim'] },
+  { file: 'src/optim/lbfgs.ts', name: 'L-BFGS leaves the parameters at a trial point when the closure throws', from: '      this.params().set(start);', to: '', tests: ['test/optim'] },
+  { file: 'src/train/fit.ts', name: 'a second fit on a training model allowed', from: "  if (training.has(model)) throw new ArgumentError(op, 'another fit() is training this model; await it before starting the next');", to: '', tests: ['test/train'] },
   // ---- shapes and broadcasting (src/shape.ts)
   { file: 'src/shape.ts', name: 'an empty index space is visited once', from: '  if (dims.includes(0)) return;', to: '', tests: ['test/fuzz/ops-canary.test.ts', 'test/ops/ops.test.ts'] },
   { file: 'src/shape.ts', name: 'incompatible broadcast accepted', from: 'if (da !== db && da !== 1 && db !== 1) {', to: 'if (da !== db && da !== 1 && db !== 1 && false) {', tests: OPS },
