@@ -145,6 +145,21 @@ describe('freed memory is never read or written', () => {
     c.dispose();
   });
 
+  each()('an input that died while the output lives: the check names the op and the input, before any vjp runs (%s)', (_l, backend) => {
+    const w = sg.randn([3], { backend, seed: 6, requiresGrad: true }).keep();
+    let y: sg.Tensor | undefined;
+    sg.scope(() => {
+      const a = sg.randn([3], { backend, seed: 7 }); // released with this scope
+      y = sg.keep(sg.mul(a, w));
+    });
+    const c = canary(backend);
+    const upstream = sg.ones([3], { backend }).keep();
+    expect(() => y!.backward(upstream)).toThrow(/^backward through 'mul' \(input 0 of shape \[3\]\): tensor belonged to a scope that has ended/);
+    expect(w.grad).toBeNull();
+    intact(c);
+    [w, y!, c, upstream].forEach((t) => t.dispose());
+  });
+
   each()('labels and indices saved by pick, gather and nllLoss are checked too (%s)', (_l, backend) => {
     const x = sg.randn([4, 5], { backend, seed: 4, requiresGrad: true }).keep();
     const losses = [
