@@ -1,10 +1,12 @@
 // Worker threads on one shared linear memory (docs/threads.md). A job is one
-// kernel with a call per thread: the calling thread writes the workers' calls
-// into the control block (src/backend/worker.ts), bumps the job number,
-// computes its own share and waits until every worker has acknowledged. No
-// message is posted per kernel. Idle workers spin on the job number for
-// LAYOUT.spinMs, then sleep in Atomics.wait; the caller waits the same way
-// where the runtime lets it block, and only spins on a browser's main thread.
+// kernel with a call per thread: the calling thread offers the workers' calls
+// in the control block (src/backend/worker.ts), bumps the job number and
+// computes its own share. Then it withdraws every call no worker has taken
+// yet and runs those itself, so a job never waits for a sleeping worker to
+// wake; it waits only for calls under way. No message is posted per kernel.
+// Idle workers spin on the job number for LAYOUT.spinMs, then sleep in
+// Atomics.wait; the caller waits the same way where the runtime lets it
+// block, and only spins on a browser's main thread.
 import { BackendError } from '../errors.js';
 import { LAYOUT, SERVE, controlBytes } from './worker.js';
 
@@ -31,9 +33,9 @@ export const MAX_THREADS = 64;
 /** How long pool startup may take before it is given up. */
 const START_TIMEOUT_MS = 30_000;
 /**
- * How long the caller spins for the workers before it sleeps: longer than a
- * wake-up takes (~50 µs here), or a sleeping caller would dispatch the next
- * job after the workers' own spin ended, and every job would pay two wake-ups.
+ * How long the caller spins for the calls workers took before it sleeps:
+ * longer than most calls' remainder, since waking a sleeping caller costs a
+ * wake-up (~50 µs here) on top.
  */
 const CALLER_SPIN_MS = 0.5;
 
@@ -50,6 +52,8 @@ export class Pool {
   /** Whether this thread may sleep in Atomics.wait (not a browser's main thread). */
   private readonly canBlock = canBlock();
   private closed = false;
+  /** Calls the calling thread ran because their worker had not taken them when its own share was done. */
+  withdrawn = 0;
 
   /** Starts threads - 1 workers, each instantiating `module` on `memory`; `exports` are the calling thread's instance's. */
   constructor(host: WorkerHost, module: WebAssembly.Module, memory: WebAssembly.Memory, private readonly exports: Exports, threads: number) {
@@ -115,27 +119,58 @@ export class Pool {
     if (this.closed) throw new BackendError(kernel, 'the backend was disposed: its worker threads have stopped');
     const { ints, slots } = this;
     const id = this.ids.get(kernel)!;
+    Atomics.store(ints, LAYOUT.DONE, 0);
     for (let worker = 1; worker < this.threads; worker++) {
       const args = calls[worker];
       const at = this.slotOf(worker);
-      slots[at + LAYOUT.KERNEL] = args ? id : LAYOUT.IDLE;
-      if (args) for (let i = 0; i < args.length; i++) slots[at + LAYOUT.ARGS + i] = args[i];
+      if (args) {
+        slots[at + LAYOUT.KERNEL] = id;
+        for (let i = 0; i < args.length; i++) slots[at + LAYOUT.ARGS + i] = args[i];
+      }
+      // Atomics.store after the plain writes: a worker that takes the call sees its arguments.
+      Atomics.store(ints, this.claimOf(worker), args ? LAYOUT.CLAIM_OFFERED : LAYOUT.CLAIM_NONE);
     }
-    Atomics.store(ints, LAYOUT.DONE, 0);
     Atomics.add(ints, LAYOUT.GEN, 1);
     if (Atomics.load(ints, LAYOUT.SLEEPERS) > 0) Atomics.notify(ints, LAYOUT.GEN);
-    const results: number[] = [NaN];
-    let trap: unknown = null;
-    try {
-      if (calls[0]) results[0] = (this.exports[kernel](...calls[0]) as number | undefined) ?? 0;
-    } catch (e) {
-      trap = e;
+    const results: number[] = [];
+    let trap: { part: number; error: unknown } | null = null;
+    const runHere = (part: number) => {
+      const args = calls[part];
+      if (!args) return NaN;
+      try {
+        return (this.exports[kernel](...args) as number | undefined) ?? 0;
+      } catch (error) {
+        trap ??= { part, error };
+        return NaN;
+      }
+    };
+    results.push(runHere(0));
+    // Calls still offered once our share is done belong to workers that are asleep or descheduled: run them here.
+    let taken = 0;
+    for (let worker = 1; worker < this.threads; worker++) {
+      if (!calls[worker]) continue;
+      const was = Atomics.compareExchange(ints, this.claimOf(worker), LAYOUT.CLAIM_OFFERED, LAYOUT.CLAIM_WITHDRAWN);
+      if (was === LAYOUT.CLAIM_TAKEN) {
+        taken++;
+      } else {
+        this.withdrawn++;
+        results[worker] = runHere(worker);
+      }
     }
-    this.waitForWorkers();
-    for (let worker = 1; worker < this.threads; worker++) results.push(calls[worker] ? slots[this.slotOf(worker) + LAYOUT.RESULT] : NaN);
+    this.waitForWorkers(taken);
+    for (let worker = 1; worker < this.threads; worker++) {
+      if (results[worker] === undefined) results[worker] = calls[worker] ? slots[this.slotOf(worker) + LAYOUT.RESULT] : NaN;
+    }
+    // Worker w runs part w + 1 of the job, unless the calling thread withdrew it.
+    const parts = `of ${this.threads}`;
     const failed = Atomics.load(ints, LAYOUT.FAILED);
-    if (failed !== 0) throw new BackendError(kernel, `trapped on worker thread ${failed}: ${this.takeError()} (the backend stays usable)`);
-    if (trap !== null) throw new BackendError(kernel, `trapped on the calling thread: ${String(trap)} (the backend stays usable)`);
+    if (failed !== 0) {
+      throw new BackendError(kernel, `trapped in part ${failed + 1} ${parts} on worker thread ${failed}: ${this.takeError()} (the backend stays usable)`);
+    }
+    if (trap !== null) {
+      const { part, error } = trap as { part: number; error: unknown };
+      throw new BackendError(kernel, `trapped in part ${part + 1} ${parts} on the calling thread: ${String(error)} (the backend stays usable)`);
+    }
     return results;
   }
 
@@ -143,15 +178,20 @@ export class Pool {
     return LAYOUT.slotsAt / 8 + (worker - 1) * LAYOUT.slot;
   }
 
-  private waitForWorkers(): void {
+  /** The Int32 index of a worker's claim word (the first 4 bytes of its slot). */
+  private claimOf(worker: number): number {
+    return this.slotOf(worker) * 2 + LAYOUT.CLAIM;
+  }
+
+  /** Waits until the workers have finished the `taken` calls they took. */
+  private waitForWorkers(taken: number): void {
     const { ints } = this;
-    const workers = this.threads - 1;
     const until = performance.now() + CALLER_SPIN_MS;
     let done: number;
-    while ((done = Atomics.load(ints, LAYOUT.DONE)) !== workers) {
+    while ((done = Atomics.load(ints, LAYOUT.DONE)) !== taken) {
       if (!this.canBlock || performance.now() < until) continue;
       Atomics.store(ints, LAYOUT.CALLER_WAITS, 1);
-      while ((done = Atomics.load(ints, LAYOUT.DONE)) !== workers) Atomics.wait(ints, LAYOUT.DONE, done);
+      while ((done = Atomics.load(ints, LAYOUT.DONE)) !== taken) Atomics.wait(ints, LAYOUT.DONE, done);
       Atomics.store(ints, LAYOUT.CALLER_WAITS, 0);
     }
   }
@@ -169,7 +209,10 @@ export class Pool {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (let worker = 1; worker <= this.workers.length; worker++) this.slots[this.slotOf(worker) + LAYOUT.KERNEL] = LAYOUT.EXIT;
+    for (let worker = 1; worker <= this.workers.length; worker++) {
+      this.slots[this.slotOf(worker) + LAYOUT.KERNEL] = LAYOUT.EXIT;
+      Atomics.store(this.ints, this.claimOf(worker), LAYOUT.CLAIM_OFFERED);
+    }
     Atomics.add(this.ints, LAYOUT.GEN, 1);
     Atomics.notify(this.ints, LAYOUT.GEN);
     for (const w of this.workers) w.terminate();

@@ -16,7 +16,7 @@ export const LAYOUT = {
   GEN: 0,
   /** Workers asleep in Atomics.wait on GEN: the caller notifies only when there are some. */
   SLEEPERS: 1,
-  /** Workers done with the current job. */
+  /** Workers done with the calls they took in the current job. */
   DONE: 16,
   /** 1 while the caller sleeps on DONE. */
   CALLER_WAITS: 17,
@@ -27,21 +27,25 @@ export const LAYOUT = {
   ERROR_LENGTH: 34,
   /** Byte offset of the first slot. */
   slotsAt: 192,
-  /** Float64s per slot: kernel, result and up to 22 arguments (three cache lines). */
-  slot: 24,
-  KERNEL: 0,
-  RESULT: 1,
-  ARGS: 2,
-  /** Kernel values that are not kernel indices. */
-  IDLE: -1,
+  /** Float64s per slot: its claim, kernel, result and up to 22 arguments (four cache lines). */
+  slot: 32,
+  /** The slot's first 4 bytes, an Int32 for Atomics: who runs the call (CLAIM_*). */
+  CLAIM: 0,
+  KERNEL: 1,
+  RESULT: 2,
+  ARGS: 3,
+  /** Claim states: no call; a call offered to the worker; taken by the worker; withdrawn by the caller, who runs it. */
+  CLAIM_NONE: 0,
+  CLAIM_OFFERED: 1,
+  CLAIM_TAKEN: 2,
+  CLAIM_WITHDRAWN: 3,
+  /** The kernel value that tells a worker to return. */
   EXIT: -2,
   errorBytes: 1024,
-  /** How long an idle worker spins on GEN before it sleeps. */
-  spinMs: 0.05,
+  /** How long an idle worker spins on GEN before it sleeps: longer than the gaps between a training step's kernels. */
+  spinMs: 1,
 } as const;
 
-/** Most arguments a kernel call may take (KernelExports' longest, adam, takes 17). */
-export const MAX_ARGS = LAYOUT.slot - LAYOUT.ARGS;
 
 /** Bytes of a control block for `workers` workers. */
 export function controlBytes(workers: number): number {
@@ -59,6 +63,7 @@ export const SERVE = String.raw`function serve(init) {
   const slots = new Float64Array(init.control);
   const errorAt = L.slotsAt + init.workers * L.slot * 8;
   const me = L.slotsAt / 8 + (init.worker - 1) * L.slot;
+  const claim = me * 2 + L.CLAIM;
   const a = me + L.ARGS;
   function report(error) {
     if (Atomics.compareExchange(ints, L.FAILED, 0, init.worker) !== 0) return;
@@ -99,19 +104,20 @@ export const SERVE = String.raw`function serve(init) {
       }
     }
     seen = gen;
+    // The caller withdraws a call it finds still offered once its own share is done,
+    // and runs it itself: a late worker finds nothing to do.
+    if (Atomics.compareExchange(ints, claim, L.CLAIM_OFFERED, L.CLAIM_TAKEN) !== L.CLAIM_OFFERED) continue;
     const kernel = slots[me + L.KERNEL];
     if (kernel === L.EXIT) return;
-    if (kernel >= 0) {
-      try {
-        const result = fns[kernel](
-          slots[a], slots[a + 1], slots[a + 2], slots[a + 3], slots[a + 4], slots[a + 5], slots[a + 6], slots[a + 7],
-          slots[a + 8], slots[a + 9], slots[a + 10], slots[a + 11], slots[a + 12], slots[a + 13], slots[a + 14],
-          slots[a + 15], slots[a + 16], slots[a + 17], slots[a + 18], slots[a + 19], slots[a + 20], slots[a + 21],
-        );
-        slots[me + L.RESULT] = result === undefined ? 0 : result;
-      } catch (e) {
-        report(e);
-      }
+    try {
+      const result = fns[kernel](
+        slots[a], slots[a + 1], slots[a + 2], slots[a + 3], slots[a + 4], slots[a + 5], slots[a + 6], slots[a + 7],
+        slots[a + 8], slots[a + 9], slots[a + 10], slots[a + 11], slots[a + 12], slots[a + 13], slots[a + 14],
+        slots[a + 15], slots[a + 16], slots[a + 17], slots[a + 18], slots[a + 19], slots[a + 20], slots[a + 21],
+      );
+      slots[me + L.RESULT] = result === undefined ? 0 : result;
+    } catch (e) {
+      report(e);
     }
     Atomics.add(ints, L.DONE, 1);
     if (Atomics.load(ints, L.CALLER_WAITS) !== 0) Atomics.notify(ints, L.DONE);

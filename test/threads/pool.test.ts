@@ -61,13 +61,37 @@ describe('threads: a trap on a worker', () => {
     const end = b.memory.stats().pages * PAGE_BYTES;
     const start = end - (n / 2) * 4;
     expect(() => b.kernels.fill(start, n, 1)).toThrow(sg.BackendError);
-    expect(() => b.kernels.fill(start, n, 1)).toThrow(/^fill: trapped on worker thread 1: .*out of bounds.*the backend stays usable/);
+    // The second part traps wherever it runs: on the worker, or on the calling thread when the worker had not taken it yet.
+    expect(() => b.kernels.fill(start, n, 1)).toThrow(
+      /^fill: trapped in part 2 of 2 on (worker thread 1|the calling thread): .*out of bounds.*the backend stays usable/,
+    );
     // The calling thread's half ran.
     expect(b.memory.f32[start / 4]).toBe(1);
     // The pool still computes, on both threads.
     b.kernels.unary(Unary.Neg, x.ptr, out.ptr, n, 0, 0);
     expect(Array.from(out.data())).toEqual(Array.from(values(n, 2), (v) => -v));
     expect(Array.from(sg.add(x, out).data())).toEqual(new Array(n).fill(0));
+    b.dispose();
+  });
+});
+
+describe('threads: a job whose workers sleep', () => {
+  it('is finished by the calling thread (it withdraws the calls not yet taken), with the bits of one thread', () => {
+    const b = sg.createBackend({ threads: 3, threadThreshold: 0 });
+    const one = sg.createBackend();
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const n = 3000;
+    const on = (backend: sg.Backend) => ({
+      a: sg.tensor(values(n, 4), [30, 100], { backend }).keep(),
+      w: sg.tensor(values(n, 5), [100, 30], { backend }).keep(),
+    });
+    const [t3, t1] = [on(b), on(one)];
+    for (let i = 0; i < 40; i++) {
+      Atomics.wait(pause, 0, 0, 2); // 2 ms: the workers stop spinning after 50 µs and sleep
+      const [y3, y1] = [t3, t1].map(({ a, w }) => sg.scope(() => sg.relu(sg.matmul(a, w)).sum(1)).data());
+      expect(Buffer.from(y3.buffer).equals(Buffer.from(y1.buffer))).toBe(true);
+    }
+    expect(b.pool!.withdrawn).toBeGreaterThan(0);
     b.dispose();
   });
 });
