@@ -54,6 +54,8 @@ export class Pool {
   private closed = false;
   /** Calls the calling thread ran because their worker had not taken them when its own share was done. */
   withdrawn = 0;
+  /** The first trap of the job under way on this thread: [part, error]. */
+  private trap: [number, unknown] | null = null;
 
   /** Starts threads - 1 workers, each instantiating `module` on `memory`; `exports` are the calling thread's instance's. */
   constructor(host: WorkerHost, module: WebAssembly.Module, memory: WebAssembly.Memory, private readonly exports: Exports, threads: number) {
@@ -132,34 +134,24 @@ export class Pool {
     }
     Atomics.add(ints, LAYOUT.GEN, 1);
     if (Atomics.load(ints, LAYOUT.SLEEPERS) > 0) Atomics.notify(ints, LAYOUT.GEN);
-    const results: number[] = [];
-    let trap: { part: number; error: unknown } | null = null;
-    const runHere = (part: number) => {
-      const args = calls[part];
-      if (!args) return NaN;
-      try {
-        return (this.exports[kernel](...args) as number | undefined) ?? 0;
-      } catch (error) {
-        trap ??= { part, error };
-        return NaN;
-      }
-    };
-    results.push(runHere(0));
+    const results = new Array<number>(this.threads).fill(NaN);
+    this.trap = null;
+    if (calls[0]) this.runHere(kernel, calls[0], 0, results);
     // Calls still offered once our share is done belong to workers that are asleep or descheduled: run them here.
     let taken = 0;
     for (let worker = 1; worker < this.threads; worker++) {
-      if (!calls[worker]) continue;
-      const was = Atomics.compareExchange(ints, this.claimOf(worker), LAYOUT.CLAIM_OFFERED, LAYOUT.CLAIM_WITHDRAWN);
-      if (was === LAYOUT.CLAIM_TAKEN) {
+      const args = calls[worker];
+      if (!args) continue;
+      if (Atomics.compareExchange(ints, this.claimOf(worker), LAYOUT.CLAIM_OFFERED, LAYOUT.CLAIM_WITHDRAWN) === LAYOUT.CLAIM_TAKEN) {
         taken++;
       } else {
         this.withdrawn++;
-        results[worker] = runHere(worker);
+        this.runHere(kernel, args, worker, results);
       }
     }
     this.waitForWorkers(taken);
     for (let worker = 1; worker < this.threads; worker++) {
-      if (results[worker] === undefined) results[worker] = calls[worker] ? slots[this.slotOf(worker) + LAYOUT.RESULT] : NaN;
+      if (calls[worker] && Atomics.load(ints, this.claimOf(worker)) === LAYOUT.CLAIM_TAKEN) results[worker] = slots[this.slotOf(worker) + LAYOUT.RESULT];
     }
     // Worker w runs part w + 1 of the job, unless the calling thread withdrew it.
     const parts = `of ${this.threads}`;
@@ -167,11 +159,20 @@ export class Pool {
     if (failed !== 0) {
       throw new BackendError(kernel, `trapped in part ${failed + 1} ${parts} on worker thread ${failed}: ${this.takeError()} (the backend stays usable)`);
     }
+    const trap = this.trap as [number, unknown] | null;
     if (trap !== null) {
-      const { part, error } = trap as { part: number; error: unknown };
-      throw new BackendError(kernel, `trapped in part ${part + 1} ${parts} on the calling thread: ${String(error)} (the backend stays usable)`);
+      throw new BackendError(kernel, `trapped in part ${trap[0] + 1} ${parts} on the calling thread: ${String(trap[1])} (the backend stays usable)`);
     }
     return results;
+  }
+
+  /** Runs part `part` of a job on this thread; a trap is kept (the first) until every part is done. */
+  private runHere(kernel: string, args: readonly number[], part: number, results: number[]): void {
+    try {
+      results[part] = (this.exports[kernel](...args) as number | undefined) ?? 0;
+    } catch (error) {
+      this.trap ??= [part, error];
+    }
   }
 
   private slotOf(worker: number): number {
